@@ -1,0 +1,58 @@
+"""Alembic environment: async engine, batch mode on SQLite, the registry's metadata."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from registry.config import settings
+from registry.db import create_engine, is_sqlite
+from registry.models import metadata
+
+config = context.config
+database_url = config.attributes.get("database_url") or settings.database_url
+
+# Objects the migrations make by hand and models do not describe (SQLite's FTS5 search table
+# and its shadow tables): `alembic check` must not report them as drift.
+HAND_MADE_TABLE_PREFIX = "search_entry_fts"
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return not (type_ == "table" and name and name.startswith(HAND_MADE_TABLE_PREFIX))
+
+
+def _configure(**kwargs) -> None:
+    context.configure(
+        target_metadata=metadata,
+        render_as_batch=is_sqlite(database_url),
+        include_name=include_name,
+        compare_type=True,
+        **kwargs,
+    )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=database_url, literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def do_run_migrations(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as async_connection:
+            await async_connection.run_sync(do_run_migrations)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(run_migrations_online())

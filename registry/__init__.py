@@ -1,0 +1,1 @@
+"""Kazakhstan–Belarus cooperation registry."""

@@ -1,0 +1,44 @@
+"""The registry's tables. Importing this package registers every table on SQLModel.metadata."""
+
+from sqlmodel import SQLModel
+
+from .agreement import Agreement, AgreementParty, AgreementSignatory
+from .change import ChangeAction, ChangeLog
+from .citation import Citation
+from .country import Country
+from .event import Event, EventParticipant
+from .figure import Figure
+from .naming import Alias, ExternalIdentifier, Tag
+from .organization import Organization
+from .person import Person, Position
+from .project import Project, ProjectAgreement, ProjectEvent, ProjectParticipant
+from .search import SearchEntry
+from .source import Source
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Agreement",
+    "AgreementParty",
+    "AgreementSignatory",
+    "Alias",
+    "ChangeAction",
+    "ChangeLog",
+    "Citation",
+    "Country",
+    "Event",
+    "EventParticipant",
+    "ExternalIdentifier",
+    "Figure",
+    "Organization",
+    "Person",
+    "Position",
+    "Project",
+    "ProjectAgreement",
+    "ProjectEvent",
+    "ProjectParticipant",
+    "SearchEntry",
+    "Source",
+    "Tag",
+    "metadata",
+]
