@@ -1,0 +1,34 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make run   — virtualenv, install, migrate, seed, serve on http://127.0.0.1:8000
+#   make test  — virtualenv, install, the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export REGISTRY_ENV ?= development
+
+.PHONY: install run test schema bench bench-quick clean
+
+$(BIN)/registry: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/registry
+
+run: install
+	$(BIN)/registry db upgrade
+	$(BIN)/registry seed
+	$(BIN)/registry serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+schema: install
+	$(BIN)/registry schema export schema.graphql
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

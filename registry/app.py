@@ -1,0 +1,55 @@
+"""The FastAPI application factory: `/healthz`, `/readyz` (and the API and admin mounted on it)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from . import migrate
+from .config import Settings, settings as default_settings
+from .db import create_engine, create_sessionmaker
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or default_settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+        )
+        app.state.engine = engine
+        app.state.sessions = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(title="Kazakhstan–Belarus cooperation registry", lifespan=lifespan)
+    app.state.settings = settings
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive (no database call)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        """The database answers and its schema is at the newest migration."""
+        try:
+            async with app.state.engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+            current = await migrate.current_revision(app.state.engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            return JSONResponse({"status": "unavailable", "reason": f"database unreachable: {exc}"}, 503)
+        head = migrate.head_revision()
+        if current != head:
+            reason = f"database at migration {current or 'none'}, code expects {head}: run `registry db upgrade`"
+            return JSONResponse({"status": "unavailable", "reason": reason}, 503)
+        return JSONResponse({"status": "ok", "migration": current})
+
+    return app
