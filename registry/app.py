@@ -1,15 +1,20 @@
-"""The FastAPI application factory: `/healthz`, `/readyz` (and the API and admin mounted on it)."""
+"""The FastAPI application factory: `/graphql`, `/healthz`, `/readyz`."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
 
 from . import migrate
-from .config import Settings, settings as default_settings
+from .config import Environment, Settings, settings as default_settings
 from .db import create_engine, create_sessionmaker
+from .graphql.context import Context
+from .graphql.schema import schema
+from .http_cache import ETagMiddleware
 
 __all__ = ["create_app"]
 
@@ -31,6 +36,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kazakhstan–Belarus cooperation registry", lifespan=lifespan)
     app.state.settings = settings
+
+    async def graphql_context(request: Request) -> Context:
+        return Context(request.app.state.engine)
+
+    graphql = GraphQLRouter(
+        schema,
+        context_getter=graphql_context,
+        graphql_ide="graphiql" if settings.env == Environment.DEVELOPMENT else None,
+        allow_queries_via_get=True,
+    )
+    app.include_router(graphql, prefix="/graphql")
+    app.add_middleware(ETagMiddleware, path="/graphql")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -177,7 +177,7 @@ async def load_seed(
     """Save every record through the services, in the caller's transaction; count the outcomes."""
     counts = dict.fromkeys(SaveOutcome, 0)
     for code, name in sorted(data.countries.items()):
-        outcome = SaveOutcome.UPDATED if await save_country(session, code, name) else SaveOutcome.UNCHANGED
+        outcome = await save_country(session, code, name)
         counts[outcome] += 1
         if on_record:
             on_record(COUNTRIES_FILE, code, outcome)

@@ -1,0 +1,1 @@
+"""Shared GraphQL building blocks: types, pagination, filters, loaders, errors."""

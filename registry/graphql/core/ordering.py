@@ -1,0 +1,36 @@
+"""Turning a list of {field, direction} into sort keys."""
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from enum import Enum
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from .enums import OrderDirection
+from .pagination import SortKey
+
+__all__ = ["OrderTerm", "live", "sort_keys", "undated_last"]
+
+
+class OrderTerm(Protocol):
+    field: Any
+    direction: OrderDirection
+
+
+def sort_keys(
+    order_by: Sequence[OrderTerm] | None, columns: Mapping[Enum, sa.ColumnElement], default: Sequence[OrderTerm]
+) -> list[SortKey]:
+    return [
+        SortKey(columns[term.field], descending=term.direction == OrderDirection.DESC)
+        for term in (order_by or default)
+    ]
+
+
+def undated_last(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A nullable date as a sortable, comparable key (keyset cursors need non-NULL values)."""
+    return sa.func.coalesce(column, sa.literal(date(9999, 12, 31), sa.Date))
+
+
+def live(table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    return [table.c.deleted_at.is_(None)]

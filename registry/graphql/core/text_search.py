@@ -1,0 +1,44 @@
+"""Matching folded names in SQL, with each engine's own index (never a scan in Python).
+
+Every query word, folded like the stored names (registry.search_text.fold), must occur in
+one stored name. PostgreSQL answers `LIKE '%word%'` from the pg_trgm GIN index; SQLite asks
+its FTS5 trigram table. Words under three letters (too short for trigrams) use LIKE on both.
+"""
+
+import sqlalchemy as sa
+
+from ...models import SearchEntry
+from ...models.enums import EntityType
+from ...search_text import fold_tokens
+
+__all__ = ["matching_entries", "query_words"]
+
+_TRIGRAM = 3
+_table = SearchEntry.__table__
+
+
+def query_words(text: str) -> list[str]:
+    return fold_tokens(text)
+
+
+def _like(word: str) -> sa.ColumnElement[bool]:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _table.c.folded.like(f"%{escaped}%", escape="\\")
+
+
+def matching_entries(words: list[str], dialect: str, kinds: list[EntityType] | None = None) -> list[sa.ColumnElement]:
+    """WHERE terms selecting the search_entry rows whose folded name holds every word."""
+    conditions: list[sa.ColumnElement] = []
+    long_words = [w for w in words if len(w) >= _TRIGRAM]
+    if dialect == "sqlite" and long_words:
+        fts_query = " AND ".join(f'"{w}"' for w in long_words)  # folded words are [a-z0-9] only
+        conditions.append(
+            _table.c.id.in_(sa.text("SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH :fts")
+                            .bindparams(fts=fts_query).columns(sa.column("rowid")))
+        )
+        conditions += [_like(w) for w in words if len(w) < _TRIGRAM]
+    else:
+        conditions += [_like(w) for w in words]
+    if kinds:
+        conditions.append(_table.c.subject_type.in_(kinds))
+    return conditions

@@ -1,0 +1,84 @@
+import uuid
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import sqlalchemy as sa
+import strawberry
+from strawberry import Info, Private, relay
+
+from ...models import Agreement, Event, EventParticipant, ProjectEvent
+from ...models.enums import EntityType
+from ..core.enums import EventKind, EventParticipantRole
+from ..core.types import Cited, CountryType, PartialDateType, Record, load_country, load_node, load_related
+
+if TYPE_CHECKING:
+    from ..agreements.types import AgreementType
+    from ..organizations.types import OrganizationType
+    from ..people.types import PersonType
+    from ..projects.types import ProjectEventType
+
+__all__ = ["EventParticipantType", "EventType"]
+
+
+@strawberry.type(name="Event", description="An official visit, summit, exhibition, commission session…")
+class EventType(Record, relay.Node):
+    ENTITY_TYPE: ClassVar[EntityType] = EntityType.EVENT
+    MODEL: ClassVar[type] = Event
+    PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("date",)
+
+    id: relay.NodeID[str]
+    title: str
+    kind: EventKind
+    date: PartialDateType | None
+    city: str | None
+    description: str | None
+    country_code: Private[str | None]
+
+    @strawberry.field
+    async def country(self, info: Info) -> CountryType | None:
+        return await load_country(info, self.country_code)
+
+    @strawberry.field(description="People and organizations present, with their role")
+    async def participants(self, info: Info) -> list["EventParticipantType"]:
+        return await load_related(info, EventParticipantType, EventParticipant.__table__, "event_id", self.uuid)
+
+    @strawberry.field(description="Outcome: agreements signed at this event")
+    async def agreements_signed(
+        self, info: Info
+    ) -> list[Annotated["AgreementType", strawberry.lazy("..agreements.types")]]:
+        from ..agreements.types import AgreementType
+
+        return await load_related(info, AgreementType, Agreement.__table__, "signing_event_id", self.uuid)
+
+    @strawberry.field(description="Outcome: projects launched, discussed or advanced here")
+    async def projects(self, info: Info) -> list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]]:
+        from ..projects.types import ProjectEventType
+
+        return await load_related(info, ProjectEventType, ProjectEvent.__table__, "event_id", self.uuid)
+
+
+@strawberry.type(name="EventParticipant", description="A person or organization at an event, with a role")
+class EventParticipantType(Cited):
+    ENTITY_TYPE: ClassVar[EntityType] = EntityType.EVENT_PARTICIPANT
+
+    role: EventParticipantRole
+    event_id: Private[uuid.UUID]
+    organization_id: Private[uuid.UUID | None]
+    person_id: Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def event(self, info: Info) -> EventType | None:
+        return await load_node(info, EventType, self.event_id)
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
+        from ..organizations.types import OrganizationType
+
+        return await load_node(info, OrganizationType, self.organization_id)
+
+    @strawberry.field
+    async def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
+        from ..people.types import PersonType
+
+        return await load_node(info, PersonType, self.person_id)

@@ -1,0 +1,71 @@
+"""Points for a chart: one metric over time, each point with its source."""
+
+from decimal import Decimal
+from typing import Annotated
+
+import sqlalchemy as sa
+import strawberry
+from strawberry import Info
+
+from ...models import Citation, Figure, Source
+from ...models.enums import EntityType
+from ..core.enums import FigureMetric, FigureQualifier, FigureUnit
+from ..core.filters import DateWindow, overlaps, window_bounds
+from ..core.ordering import live
+from ..core.types import PartialDateType, build
+from ..sources.types import SourceType
+from .types import FigureType
+
+__all__ = ["FigureSeriesQuery"]
+
+_figures = Figure.__table__
+
+
+@strawberry.type(description="One point of a figure series")
+class FigurePoint:
+    period: PartialDateType | None
+    value: Decimal
+    value_max: Decimal | None
+    unit: FigureUnit
+    qualifier: FigureQualifier
+    figure: FigureType
+
+    @strawberry.field(description="The documents stating this value")
+    async def sources(self, info: Info) -> list[SourceType]:
+        citations = await info.context.loaders.for_subject(Citation.__table__, EntityType.FIGURE).load(
+            self.figure.uuid
+        )
+        source_ids = list(dict.fromkeys(c["source_id"] for c in citations))
+        rows = await info.context.loaders.by_id(Source.__table__).load_many(source_ids)
+        return [build(SourceType, row) for row in rows if row is not None]
+
+
+@strawberry.type
+class FigureSeriesQuery:
+    @strawberry.field(description="A metric's values over time (for charts), ordered by period")
+    async def figure_series(
+        self, info: Info, metric: FigureMetric,
+        from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
+        from_country: str | None = None, to_country: str | None = None, unit: FigureUnit | None = None,
+    ) -> list[FigurePoint]:
+        window = DateWindow(from_=from_, to=to)
+        window_bounds(window, "")
+        conditions = [*live(_figures), _figures.c.metric == metric,
+                      *overlaps(_figures.c.period_lower, _figures.c.period_upper, window, "")]
+        # a direction of None means "bilateral / not stated", so it is matched exactly
+        conditions.append(_figures.c.from_country_code.is_(None) if from_country is None
+                          else _figures.c.from_country_code == from_country)
+        conditions.append(_figures.c.to_country_code.is_(None) if to_country is None
+                          else _figures.c.to_country_code == to_country)
+        if unit is not None:
+            conditions.append(_figures.c.unit == unit)
+        statement = sa.select(_figures).where(*conditions).order_by(
+            sa.func.coalesce(_figures.c.period_lower, _figures.c.period_upper), _figures.c.period_upper,
+            _figures.c.slug,
+        )
+        points = []
+        for row in await info.context.fetch(statement):
+            figure = build(FigureType, row)
+            points.append(FigurePoint(period=figure.period, value=figure.value, value_max=figure.value_max,
+                                      unit=figure.unit, qualifier=figure.qualifier, figure=figure))
+        return points

@@ -1,0 +1,57 @@
+"""The GraphQL schema: each domain's Query joined by inheritance, plus Relay's node lookups."""
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from .agreements.resolvers import AgreementQuery
+from .events.resolvers import EventQuery
+from .figures.resolvers import FigureQuery
+from .figures.series import FigureSeriesQuery
+from .organizations.resolvers import OrganizationQuery
+from .people.resolvers import PersonQuery
+from .projects.resolvers import ProjectQuery
+from .search.resolvers import SearchQuery
+from .sources.resolvers import SourceQuery
+from .timeline.resolvers import TimelineQuery
+
+__all__ = ["schema"]
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2_000
+
+
+@strawberry.type
+class Query(
+    OrganizationQuery, PersonQuery, ProjectQuery, AgreementQuery, EventQuery, FigureQuery, SourceQuery,
+    SearchQuery, TimelineQuery, FigureSeriesQuery,
+):
+    node: relay.Node | None = relay.node(description="Any record by its global id (null if none)")
+    nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order")
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    """Mask errors that did not come from us on purpose (bugs, database failures)."""
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    extensions=[
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        MaskErrors(should_mask_error=_unexpected),
+    ],
+)

@@ -1,0 +1,80 @@
+"""One search box across every kind of record."""
+
+from collections import defaultdict
+from enum import Enum
+
+import sqlalchemy as sa
+import strawberry
+from strawberry import Info, relay
+
+from ...models import SearchEntry
+from ...models.enums import EntityType
+from ..core.errors import bad_argument
+from ..core.registry import NODE_TYPES
+from ..core.text_search import matching_entries, query_words
+from ..core.types import build
+
+__all__ = ["SearchQuery"]
+
+MAX_HITS = 100
+_entries = SearchEntry.__table__
+
+
+@strawberry.enum(description="Kinds of record the search box covers")
+class SearchKind(Enum):
+    ORGANIZATION = EntityType.ORGANIZATION.value
+    PERSON = EntityType.PERSON.value
+    PROJECT = EntityType.PROJECT.value
+    AGREEMENT = EntityType.AGREEMENT.value
+    EVENT = EntityType.EVENT.value
+    FIGURE = EntityType.FIGURE.value
+    SOURCE = EntityType.SOURCE.value
+
+
+@strawberry.type(description="A record whose name or alias matches the query")
+class SearchHit:
+    node: relay.Node
+    matched_name: str = strawberry.field(description="A name of the record that matched")
+    score: float = strawberry.field(description="Higher is better: exact name > prefix > contains")
+
+
+def _ranked(words: list[str], dialect: str, kinds: list[EntityType] | None, first: int) -> sa.Select:
+    folded = " ".join(words)
+    score = sa.case((_entries.c.folded == folded, 3.0), (_entries.c.folded.startswith(folded), 2.0), else_=1.0)
+    score = score + sa.case((_entries.c.is_primary, 0.5), else_=0.0)
+    return (
+        sa.select(_entries.c.subject_type, _entries.c.subject_id,
+                  sa.func.max(score).label("score"), sa.func.min(_entries.c.text).label("matched"))
+        .where(*matching_entries(words, dialect, kinds))
+        .group_by(_entries.c.subject_type, _entries.c.subject_id)
+        .order_by(sa.desc("score"), sa.asc("matched"), _entries.c.subject_id)
+        .limit(first)
+    )
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(description="Records by name or alias; tolerant of case, accents and transliteration")
+    async def search(
+        self, info: Info, query: str, kinds: list[SearchKind] | None = None, first: int = 20
+    ) -> list[SearchHit]:
+        if not 1 <= first <= MAX_HITS:
+            raise bad_argument("first", f"must be between 1 and {MAX_HITS}, got {first}")
+        words = query_words(query)
+        if not words:
+            raise bad_argument("query", "needs at least one letter or digit")
+        entity_kinds = [EntityType(kind.value) for kind in kinds] if kinds else None
+        hits = await info.context.fetch(_ranked(words, info.context.dialect, entity_kinds, first))
+
+        ids_by_kind: dict[EntityType, list] = defaultdict(list)
+        for hit in hits:
+            ids_by_kind[EntityType(hit["subject_type"])].append(hit["subject_id"])
+        rows = {}
+        for kind, ids in ids_by_kind.items():
+            loader = info.context.loaders.by_id(NODE_TYPES[kind].MODEL.__table__)
+            rows.update({(kind, i): row for i, row in zip(ids, await loader.load_many(ids), strict=True)})
+        return [
+            SearchHit(node=build(NODE_TYPES[kind], row), matched_name=hit["matched"], score=float(hit["score"]))
+            for hit in hits
+            if (row := rows.get((kind := EntityType(hit["subject_type"]), hit["subject_id"]))) is not None
+        ]
