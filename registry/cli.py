@@ -201,3 +201,23 @@ def serve(
     _settings()  # fail now, in one line, on a bad configuration
     uvicorn.run("registry.app:create_app", factory=True, host=host, port=port, reload=reload,
                 workers=None if reload else workers, log_level="info")
+
+
+schema_app = typer.Typer(help="The GraphQL schema (SDL) for client code generation.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("export")
+@_reports_errors
+def schema_export(
+    path: Annotated[Path, typer.Argument(help="where to write the SDL, e.g. schema.graphql; - for stdout")],
+) -> None:
+    """Write the GraphQL schema as SDL (commit it: clients generate code from it)."""
+    from .graphql.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if str(path) == "-":
+        console.out(sdl, end="", highlight=False)
+        return
+    path.write_text(sdl, encoding="utf-8")
+    console.print(f"schema written to {path}")

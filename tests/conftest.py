@@ -47,7 +47,7 @@ def sessions(engine) -> async_sessionmaker[AsyncSession]:
 
 
 def app_settings(database_url: str, **overrides) -> Settings:
-    return Settings(database_url=database_url, env=Environment.TEST, **overrides)
+    return Settings(**{"database_url": database_url, "env": Environment.TEST, **overrides})
 
 
 async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
@@ -55,6 +55,7 @@ async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
+            client.app = app  # tests reach app.state (e.g. the engine) through it
             yield client
 
 

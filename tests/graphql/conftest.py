@@ -1,0 +1,56 @@
+"""A seeded database per backend, shared read-only by the GraphQL tests, and HTTP helpers."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from registry import migrate
+from registry.config import REPO_ROOT
+from registry.db import create_engine, create_sessionmaker
+from registry.seeding import load_seed, read_seed
+from tests.conftest import app_settings, asgi_client
+from tests.utils.databases import BACKENDS, create_database, drop_database
+
+
+async def _seed(url: str) -> None:
+    data, problems = read_seed(REPO_ROOT / "seed")
+    assert not problems, problems
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_seed(session, data)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_database(request, tmp_path_factory) -> str:
+    url = create_database(request.param, tmp_path_factory.mktemp("seeded"))
+    migrate.upgrade(url)
+    asyncio.run(_seed(url))
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+async def api(seeded_database) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through the real ASGI app on the seeded registry (read-only: do not write through it)."""
+    async for client in asgi_client(app_settings(seeded_database)):
+        yield client
+
+
+async def gql(client: httpx.AsyncClient, query: str, **variables) -> dict:
+    """Run a query expected to succeed; return its data."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    return body["data"]
+
+
+async def gql_errors(client: httpx.AsyncClient, query: str, **variables) -> list[dict]:
+    """Run a query expected to fail; return its errors."""
+    body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert body.get("errors"), body
+    return body["errors"]

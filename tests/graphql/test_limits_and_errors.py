@@ -1,0 +1,67 @@
+"""Depth, alias and token limits; user errors keep their message, internal ones are masked."""
+
+from tests.conftest import app_settings, asgi_client
+from tests.graphql.conftest import gql_errors
+from registry.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+
+
+def _deep(depth: int) -> str:
+    # organizations → parent → parent … nests one level per parent
+    inner = "name"
+    for _ in range(depth):
+        inner = f"parent {{ {inner} }}"
+    return f"{{ organizations(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}"
+
+
+async def test_query_deeper_than_the_limit_is_refused(client):
+    errors = await gql_errors(client, _deep(MAX_DEPTH))
+    assert "exceeds maximum operation depth" in errors[0]["message"]
+
+
+async def test_too_many_aliases_are_refused_even_through_fragments(client):
+    aliases = " ".join(f"a{i}: totalCount" for i in range(MAX_ALIASES + 1))
+    query = f"query {{ projects {{ ...F }} }} fragment F on ProjectConnection {{ {aliases} }}"
+    errors = await gql_errors(client, query)
+    assert "aliases" in errors[0]["message"].lower()
+
+
+async def test_too_many_tokens_are_refused(client):
+    fields = " ".join(["totalCount"] * MAX_TOKENS)
+    errors = await gql_errors(client, f"{{ projects {{ {fields} }} }}")
+    assert "token" in errors[0]["message"].lower()
+
+
+async def test_unknown_enum_value_in_variables_names_the_path(client):
+    errors = await gql_errors(client, "query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }",
+                              f={"status": ["FINISHED"]})
+    assert "$f' has invalid value at .status[0]" in errors[0]["message"]
+    assert "ProjectStatus" in errors[0]["message"]
+
+
+async def test_unknown_enum_literal_is_located(client):
+    query = "{ projects(filter: {status: [FINISHED]}) { totalCount } }"
+    errors = await gql_errors(client, query)
+    assert "FINISHED" in errors[0]["message"]
+    assert errors[0]["locations"] == [{"line": 1, "column": query.index("FINISHED") + 1}]
+
+
+async def test_bad_date_window_names_the_argument(client):
+    errors = await gql_errors(client, '{ events(filter: {date: {from: "Sept 2002"}}) { totalCount } }')
+    assert errors[0]["extensions"]["argument"] == "filter.date.from"
+
+
+async def test_global_id_of_the_wrong_type_names_the_argument(client):
+    from strawberry.relay import GlobalID
+
+    wrong = str(GlobalID("Person", "00000000-0000-0000-0000-000000000000"))
+    errors = await gql_errors(client, "query ($id: ID!) { projects(filter: {organization: $id}) { totalCount } }",
+                              id=wrong)
+    assert errors[0]["extensions"]["argument"] == "filter.organization"
+
+
+async def test_internal_errors_are_masked(empty_database):
+    # an unmigrated database makes every query fail inside the server
+    async for client in asgi_client(app_settings(empty_database)):
+        errors = await gql_errors(client, "{ projects { totalCount } }")
+        assert errors[0]["message"] == "Unexpected error."
+        assert "no such table" not in str(errors) and "relation" not in str(errors)
