@@ -4,13 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
-from fastapi import FastAPI
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
 from . import migrate
-from .config import Environment, Settings, settings as default_settings
+from .config import Environment, Settings
+from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
 from .graphql.schema import schema

@@ -19,8 +19,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Country, Source
 from .services import (
-    AGREEMENT, EVENT, FIGURE, ORGANIZATION, PERSON, PROJECT, SOURCE, AgreementIn, EntitySpec, EventIn,
-    FigureIn, OrganizationIn, PersonIn, ProjectIn, SaveOutcome, ServiceError, SourceIn, save, save_country,
+    AGREEMENT,
+    EVENT,
+    FIGURE,
+    ORGANIZATION,
+    PERSON,
+    PROJECT,
+    SOURCE,
+    AgreementIn,
+    EntitySpec,
+    EventIn,
+    FigureIn,
+    OrganizationIn,
+    PersonIn,
+    ProjectIn,
+    SaveOutcome,
+    ServiceError,
+    SourceIn,
+    save,
+    save_country,
 )
 from .services.inputs import CitationIn
 

@@ -1,7 +1,7 @@
 """Shared columns and conventions for every table."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 

@@ -1,5 +1,5 @@
-import uuid
 import datetime as dt
+import uuid
 
 import sqlalchemy as sa
 from sqlmodel import Field

@@ -17,7 +17,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from ..models import Alias, ChangeAction, ChangeLog, Citation, Country, ExternalIdentifier, SearchEntry, Source, Tag
+from ..models import (
+    Alias,
+    ChangeAction,
+    ChangeLog,
+    Citation,
+    Country,
+    ExternalIdentifier,
+    SearchEntry,
+    Source,
+    Tag,
+)
 from ..models.base import utcnow
 from ..models.enums import EntityType
 from ..partial_date import PartialDate

@@ -1,7 +1,22 @@
-from ..models import Agreement, Country, Event, Organization, Person, Project, ProjectAgreement, ProjectEvent
-from ..models import ProjectParticipant
-from ..models.enums import EntityType, ProjectEventRelation, ProjectKind, ProjectParticipantRole, ProjectStatus
-from ..models.enums import Sector
+from ..models import (
+    Agreement,
+    Country,
+    Event,
+    Organization,
+    Person,
+    Project,
+    ProjectAgreement,
+    ProjectEvent,
+    ProjectParticipant,
+)
+from ..models.enums import (
+    EntityType,
+    ProjectEventRelation,
+    ProjectKind,
+    ProjectParticipantRole,
+    ProjectStatus,
+    Sector,
+)
 from .entities import EntitySpec, RelationSpec
 from .events import OrganizationOrPerson
 from .inputs import EntityIn, PartialDateText, RelationIn, Slug, Text

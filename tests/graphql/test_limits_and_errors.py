@@ -1,8 +1,8 @@
 """Depth, alias and token limits; user errors keep their message, internal ones are masked."""
 
+from registry.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql_errors
-from registry.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 
 
 def _deep(depth: int) -> str:

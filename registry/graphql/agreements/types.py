@@ -1,14 +1,13 @@
 import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import Info, Private, relay
 
-from ...models import Agreement, AgreementParty, AgreementSignatory, ProjectAgreement
+from ...models import Agreement, AgreementParty, AgreementSignatory
 from ...models.enums import EntityType
 from ..core.enums import AgreementKind, AgreementPartyRole, AgreementStatus
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_country, load_node, load_related
+from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
 
 if TYPE_CHECKING:
     from ..events.types import EventType
@@ -43,72 +42,73 @@ class AgreementType(Record, relay.Node):
     signing_event_id: Private[uuid.UUID | None]
 
     @strawberry.field(description="Where it was signed")
-    async def country(self, info: Info) -> CountryType | None:
-        return await load_country(info, self.country_code)
+    def country(self, info: Info) -> CountryType | None:
+        return load_node(info, CountryType, self.country_code)
 
     @strawberry.field
-    async def parties(self, info: Info) -> list["AgreementPartyType"]:
-        return await load_related(info, AgreementPartyType, AgreementParty.__table__, "agreement_id", self.uuid)
+    def parties(self, info: Info) -> list["AgreementPartyType"]:
+        return load_related(info, AgreementPartyType, "agreement_id", self.uuid)
 
     @strawberry.field
-    async def signatories(self, info: Info) -> list["AgreementSignatoryType"]:
-        return await load_related(info, AgreementSignatoryType, AgreementSignatory.__table__, "agreement_id",
-                                  self.uuid)
+    def signatories(self, info: Info) -> list["AgreementSignatoryType"]:
+        return load_related(info, AgreementSignatoryType, "agreement_id", self.uuid)
 
     @strawberry.field(description="The event at which it was signed")
-    async def signing_event(self, info: Info) -> Annotated["EventType", strawberry.lazy("..events.types")] | None:
+    def signing_event(self, info: Info) -> Annotated["EventType", strawberry.lazy("..events.types")] | None:
         from ..events.types import EventType
 
-        return await load_node(info, EventType, self.signing_event_id)
+        return load_node(info, EventType, self.signing_event_id)
 
     @strawberry.field(description="Projects resting on it")
-    async def projects(
+    def projects(
         self, info: Info
     ) -> list[Annotated["ProjectAgreementType", strawberry.lazy("..projects.types")]]:
         from ..projects.types import ProjectAgreementType
 
-        return await load_related(info, ProjectAgreementType, ProjectAgreement.__table__, "agreement_id", self.uuid)
+        return load_related(info, ProjectAgreementType, "agreement_id", self.uuid)
 
 
 @strawberry.type(name="AgreementParty", description="A party to an agreement")
 class AgreementPartyType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.AGREEMENT_PARTY
+    MODEL: ClassVar[type] = AgreementParty
 
     role: AgreementPartyRole
     agreement_id: Private[uuid.UUID]
     organization_id: Private[uuid.UUID]
 
     @strawberry.field
-    async def agreement(self, info: Info) -> AgreementType | None:
-        return await load_node(info, AgreementType, self.agreement_id)
+    def agreement(self, info: Info) -> AgreementType | None:
+        return load_node(info, AgreementType, self.agreement_id)
 
     @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
+    def organization(self, info: Info) -> Organization | None:
         from ..organizations.types import OrganizationType
 
-        return await load_node(info, OrganizationType, self.organization_id)
+        return load_node(info, OrganizationType, self.organization_id)
 
 
 @strawberry.type(name="AgreementSignatory", description="A person who signed, on behalf of an organization")
 class AgreementSignatoryType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.AGREEMENT_SIGNATORY
+    MODEL: ClassVar[type] = AgreementSignatory
 
     agreement_id: Private[uuid.UUID]
     person_id: Private[uuid.UUID]
     organization_id: Private[uuid.UUID | None]
 
     @strawberry.field
-    async def agreement(self, info: Info) -> AgreementType | None:
-        return await load_node(info, AgreementType, self.agreement_id)
+    def agreement(self, info: Info) -> AgreementType | None:
+        return load_node(info, AgreementType, self.agreement_id)
 
     @strawberry.field
-    async def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
+    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
         from ..people.types import PersonType
 
-        return await load_node(info, PersonType, self.person_id)
+        return load_node(info, PersonType, self.person_id)
 
     @strawberry.field(description="On whose behalf")
-    async def organization(self, info: Info) -> Organization | None:
+    def organization(self, info: Info) -> Organization | None:
         from ..organizations.types import OrganizationType
 
-        return await load_node(info, OrganizationType, self.organization_id)
+        return load_node(info, OrganizationType, self.organization_id)

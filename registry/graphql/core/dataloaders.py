@@ -1,22 +1,25 @@
 """Per-request loaders: every relationship is fetched in one statement per batch, never per row.
 
 Loaders are made lazily by `Loaders`, which lives on the request's context and dies with it,
-so no cache outlives a request. Rows are SQLAlchemy Core mappings (no ORM objects on the
-read path: building those was the main cost measured for nested lists).
+so no cache outlives a request. They read SQLAlchemy Core rows (no ORM objects on the read
+path) and hand back finished GraphQL objects, so resolvers can return a loader's future
+directly instead of wrapping it in a coroutine of their own.
 """
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from strawberry.dataloader import DataLoader
 
 from ...models.enums import EntityType
+from .types import build
 
 __all__ = ["Fetch", "Loaders"]
 
+T = TypeVar("T")
 Fetch = Callable[[sa.Select], Awaitable[Sequence[RowMapping]]]
 
 
@@ -35,45 +38,47 @@ class Loaders:
             loader = self._loaders[key] = DataLoader(load_fn=load)
         return loader
 
-    def by_id(self, table: sa.Table) -> DataLoader[Any, RowMapping | None]:
-        """A live row by primary key (None when missing or deleted)."""
+    async def _grouped(self, statement: sa.Select, column: str, keys: list[Any], make: Callable) -> list[list]:
+        grouped: dict[Any, list] = defaultdict(list)
+        for row in await self._fetch(statement):
+            grouped[row[column]].append(make(row))
+        return [grouped.get(key, []) for key in keys]
+
+    def node(self, cls: type[T]) -> DataLoader[Any, T | None]:
+        """A live record of `cls` by primary key (None when missing or deleted)."""
+        table = cls.MODEL.__table__
         primary = table.primary_key.columns.values()[0]
 
-        async def load(keys: list[Any]) -> list[RowMapping | None]:
+        async def load(keys: list[Any]) -> list[T | None]:
             rows = await self._fetch(sa.select(table).where(primary.in_(keys), *_live(table)))
-            found = {row[primary.name]: row for row in rows}
+            found = {row[primary.name]: build(cls, row) for row in rows}
             return [found.get(key) for key in keys]
 
-        return self._get(("by_id", table.name), load)
+        return self._get(("node", cls), load)
 
-    def by_column(
-        self, table: sa.Table, column: str, order_by: Sequence[sa.ColumnElement] = ()
-    ) -> DataLoader[Any, list[RowMapping]]:
-        """All live rows whose `column` equals the key."""
-        key_column = table.c[column]
-        ordering = list(order_by) or list(table.primary_key.columns)
+    def related(self, cls: type[T], column: str) -> DataLoader[Any, list[T]]:
+        """Every live row of `cls` whose `column` equals the key, in primary-key order."""
+        table = cls.MODEL.__table__
 
-        async def load(keys: list[Any]) -> list[list[RowMapping]]:
-            statement = sa.select(table).where(key_column.in_(keys), *_live(table)).order_by(*ordering)
-            grouped: dict[Any, list[RowMapping]] = defaultdict(list)
-            for row in await self._fetch(statement):
-                grouped[row[column]].append(row)
-            return [grouped.get(key, []) for key in keys]
+        async def load(keys: list[Any]) -> list[list[T]]:
+            statement = (
+                sa.select(table).where(table.c[column].in_(keys), *_live(table)).order_by(*table.primary_key)
+            )
+            return await self._grouped(statement, column, keys, lambda row: build(cls, row))
 
-        return self._get(("by_column", table.name, column), load)
+        return self._get(("related", cls, column), load)
 
-    def for_subject(self, table: sa.Table, subject_type: EntityType) -> DataLoader[Any, list[RowMapping]]:
+    def attached(
+        self, table: sa.Table, subject_type: EntityType, make: Callable[[RowMapping], T]
+    ) -> DataLoader[Any, list[T]]:
         """Rows of a generic-relation table (aliases, citations, tags…) hanging off one kind of subject."""
 
-        async def load(keys: list[Any]) -> list[list[RowMapping]]:
+        async def load(keys: list[Any]) -> list[list[T]]:
             statement = (
                 sa.select(table)
                 .where(table.c.subject_type == subject_type, table.c.subject_id.in_(keys))
                 .order_by(table.c.id)
             )
-            grouped: dict[Any, list[RowMapping]] = defaultdict(list)
-            for row in await self._fetch(statement):
-                grouped[row["subject_id"]].append(row)
-            return [grouped.get(key, []) for key in keys]
+            return await self._grouped(statement, "subject_id", keys, make)
 
-        return self._get(("for_subject", table.name, subject_type), load)
+        return self._get(("attached", table.name, subject_type), load)

@@ -2,17 +2,17 @@
 
 import dataclasses
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeVar
 
-import sqlalchemy as sa
 import strawberry
 from sqlalchemy.engine import RowMapping
 from strawberry import Info, Private
 
-from ...models import Alias, Citation, Country, ExternalIdentifier, Source, Tag
+from ...models import Alias, Citation, Country, ExternalIdentifier, Tag
 from ...models.enums import EntityType
 from ...partial_date import PartialDate
 from .enums import AliasKind, DatePrecision
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = [
-    "AliasType", "CitationType", "Cited", "CountryType", "PartialDateType", "Record", "build", "load_country",
-    "load_node", "load_related",
+    "AliasType", "CitationType", "Cited", "CountryType", "PartialDateType", "Record", "build", "load_node",
+    "load_related",
 ]
 
 
@@ -72,19 +72,16 @@ def _plain(value: Any) -> Any:
 
 @strawberry.type(name="Country", description="ISO 3166-1 country")
 class CountryType:
+    MODEL: ClassVar[type] = Country
+
     code: str = strawberry.field(description="ISO 3166-1 alpha-2")
     name: str
 
 
-async def load_country(info: Info, code: str | None) -> CountryType | None:
-    if code is None:
-        return None
-    row = await info.context.loaders.by_id(Country.__table__).load(code)
-    return CountryType(code=row["code"], name=row["name"]) if row else None
-
-
 @strawberry.type(name="Alias", description="Another name of a record: a spelling, abbreviation, translation…")
 class AliasType:
+    MODEL: ClassVar[type] = Alias
+
     name: str
     lang: str = strawberry.field(description="BCP-47 language tag")
     kind: AliasKind
@@ -92,22 +89,26 @@ class AliasType:
 
 @strawberry.type(name="ExternalIdentifier", description="A partner system's key for a record")
 class ExternalIdentifierType:
+    MODEL: ClassVar[type] = ExternalIdentifier
+
     scheme: str
     value: str
 
 
 @strawberry.type(name="Citation", description="Where a statement comes from: a document and its own words")
 class CitationType:
+    MODEL: ClassVar[type] = Citation
+
     excerpt: str = strawberry.field(description="Verbatim from the source, one sentence at most")
     locator: str | None = strawberry.field(description="Where in the source, e.g. para. 21")
     note: str | None
     source_id: Private[uuid.UUID]
 
     @strawberry.field
-    async def source(self, info: Info) -> Annotated["SourceType", strawberry.lazy("..sources.types")]:
+    def source(self, info: Info) -> Annotated["SourceType", strawberry.lazy("..sources.types")]:
         from ..sources.types import SourceType
 
-        return build(SourceType, await info.context.loaders.by_id(Source.__table__).load(self.source_id))
+        return load_node(info, SourceType, self.source_id)
 
 
 @strawberry.interface(description="Something backed by citations")
@@ -116,12 +117,8 @@ class Cited:
     ENTITY_TYPE: ClassVar[EntityType]
 
     @strawberry.field(description="The sources this statement rests on")
-    async def citations(self, info: Info) -> list[CitationType]:
-        rows = await info.context.loaders.for_subject(Citation.__table__, self.ENTITY_TYPE).load(self.uuid)
-        return [
-            CitationType(excerpt=r["excerpt"], locator=r["locator"], note=r["note"], source_id=r["source_id"])
-            for r in rows
-        ]
+    def citations(self, info: Info) -> list[CitationType]:
+        return _attached(info, CitationType, self)
 
 
 def _uuid_or_none(text: str) -> uuid.UUID | None:
@@ -140,42 +137,45 @@ class Record(Cited):
     updated_at: datetime
 
     @strawberry.field(description="Other names: spelling variants, abbreviations, translations")
-    async def aliases(self, info: Info) -> list[AliasType]:
-        rows = await info.context.loaders.for_subject(Alias.__table__, self.ENTITY_TYPE).load(self.uuid)
-        return [AliasType(name=r["name"], lang=r["lang"], kind=r["kind"]) for r in rows]
+    def aliases(self, info: Info) -> list[AliasType]:
+        return _attached(info, AliasType, self)
 
     @strawberry.field(description="Keys partner systems know this record by")
-    async def identifiers(self, info: Info) -> list[ExternalIdentifierType]:
-        loader = info.context.loaders.for_subject(ExternalIdentifier.__table__, self.ENTITY_TYPE)
-        return [ExternalIdentifierType(scheme=r["scheme"], value=r["value"]) for r in await loader.load(self.uuid)]
+    def identifiers(self, info: Info) -> list[ExternalIdentifierType]:
+        return _attached(info, ExternalIdentifierType, self)
 
     @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
-        rows = await info.context.loaders.for_subject(Tag.__table__, self.ENTITY_TYPE).load(self.uuid)
-        return [r["name"] for r in rows]
+    def tags(self, info: Info) -> list[str]:
+        loader = info.context.loaders.attached(Tag.__table__, self.ENTITY_TYPE, _tag_name)
+        return loader.load(self.uuid)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Self | None]:
         """Relay's node(id:) lookup, batched through the by-id loader."""
         ids = [_uuid_or_none(node_id) for node_id in node_ids]
-        loader = info.context.loaders.by_id(cls.MODEL.__table__)
-        rows = await loader.load_many([i for i in ids if i is not None])
-        found = {row["id"]: row for row in rows if row is not None}
-        nodes = [build(cls, found[i]) if i in found else None for i in ids]
+        found = await info.context.loaders.node(cls).load_many([i for i in ids if i is not None])
+        by_id = dict(zip([i for i in ids if i is not None], found, strict=True))
+        nodes = [by_id.get(i) for i in ids]
         if required and None in nodes:
             missing = [node_id for node_id, node in zip(node_ids, nodes, strict=True) if node is None]
             raise bad_argument("id", f"no {cls.__name__.removesuffix('Type')} with id {missing[0]!r}")
         return nodes
 
 
-async def load_node(info: Info, cls: type[T], key: Any) -> T | None:
-    """The live record `key` of `cls` (a Record type), through this request's loader."""
-    if key is None:
-        return None
-    row = await info.context.loaders.by_id(cls.MODEL.__table__).load(key)
-    return build(cls, row) if row is not None else None
+def load_node(info: Info, cls: type[T], key: Any) -> Awaitable[T | None] | None:
+    """The live record `key` of `cls`, through this request's loader (a future, not a coroutine)."""
+    return None if key is None else info.context.loaders.node(cls).load(key)
 
 
-async def load_related(info: Info, cls: type[T], table: sa.Table, column: str, key: Any) -> list[T]:
-    """Every live row of `table` whose `column` is `key`, as `cls` objects."""
-    return [build(cls, row) for row in await info.context.loaders.by_column(table, column).load(key)]
+def load_related(info: Info, cls: type[T], column: str, key: Any) -> Awaitable[list[T]]:
+    """Every live row of `cls`'s table whose `column` is `key`."""
+    return info.context.loaders.related(cls, column).load(key)
+
+
+def _attached(info: Info, cls: type[T], subject: Cited) -> Awaitable[list[T]]:
+    table = cls.MODEL.__table__
+    return info.context.loaders.attached(table, subject.ENTITY_TYPE, partial(build, cls)).load(subject.uuid)
+
+
+def _tag_name(row: RowMapping) -> str:
+    return row["name"]

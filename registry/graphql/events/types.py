@@ -1,14 +1,13 @@
 import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import Info, Private, relay
 
-from ...models import Agreement, Event, EventParticipant, ProjectEvent
+from ...models import Event, EventParticipant
 from ...models.enums import EntityType
 from ..core.enums import EventKind, EventParticipantRole
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_country, load_node, load_related
+from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementType
@@ -34,31 +33,32 @@ class EventType(Record, relay.Node):
     country_code: Private[str | None]
 
     @strawberry.field
-    async def country(self, info: Info) -> CountryType | None:
-        return await load_country(info, self.country_code)
+    def country(self, info: Info) -> CountryType | None:
+        return load_node(info, CountryType, self.country_code)
 
     @strawberry.field(description="People and organizations present, with their role")
-    async def participants(self, info: Info) -> list["EventParticipantType"]:
-        return await load_related(info, EventParticipantType, EventParticipant.__table__, "event_id", self.uuid)
+    def participants(self, info: Info) -> list["EventParticipantType"]:
+        return load_related(info, EventParticipantType, "event_id", self.uuid)
 
     @strawberry.field(description="Outcome: agreements signed at this event")
-    async def agreements_signed(
+    def agreements_signed(
         self, info: Info
     ) -> list[Annotated["AgreementType", strawberry.lazy("..agreements.types")]]:
         from ..agreements.types import AgreementType
 
-        return await load_related(info, AgreementType, Agreement.__table__, "signing_event_id", self.uuid)
+        return load_related(info, AgreementType, "signing_event_id", self.uuid)
 
     @strawberry.field(description="Outcome: projects launched, discussed or advanced here")
-    async def projects(self, info: Info) -> list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]]:
+    def projects(self, info: Info) -> list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]]:
         from ..projects.types import ProjectEventType
 
-        return await load_related(info, ProjectEventType, ProjectEvent.__table__, "event_id", self.uuid)
+        return load_related(info, ProjectEventType, "event_id", self.uuid)
 
 
 @strawberry.type(name="EventParticipant", description="A person or organization at an event, with a role")
 class EventParticipantType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.EVENT_PARTICIPANT
+    MODEL: ClassVar[type] = EventParticipant
 
     role: EventParticipantRole
     event_id: Private[uuid.UUID]
@@ -66,19 +66,19 @@ class EventParticipantType(Cited):
     person_id: Private[uuid.UUID | None]
 
     @strawberry.field
-    async def event(self, info: Info) -> EventType | None:
-        return await load_node(info, EventType, self.event_id)
+    def event(self, info: Info) -> EventType | None:
+        return load_node(info, EventType, self.event_id)
 
     @strawberry.field
-    async def organization(
+    def organization(
         self, info: Info
     ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
         from ..organizations.types import OrganizationType
 
-        return await load_node(info, OrganizationType, self.organization_id)
+        return load_node(info, OrganizationType, self.organization_id)
 
     @strawberry.field
-    async def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
+    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
         from ..people.types import PersonType
 
-        return await load_node(info, PersonType, self.person_id)
+        return load_node(info, PersonType, self.person_id)

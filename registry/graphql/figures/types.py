@@ -2,14 +2,13 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import Info, Private, relay
 
 from ...models import Figure
 from ...models.enums import EntityType
 from ..core.enums import FigureMetric, FigureQualifier, FigureUnit
-from ..core.types import CountryType, PartialDateType, Record, load_country, load_node
+from ..core.types import CountryType, PartialDateType, Record, load_node
 
 if TYPE_CHECKING:
     from ..organizations.types import OrganizationType
@@ -39,25 +38,25 @@ class FigureType(Record, relay.Node):
     subject_organization_id: Private[uuid.UUID | None]
 
     @strawberry.field(description="Direction: from this country (null with toCountry null: bilateral)")
-    async def from_country(self, info: Info) -> CountryType | None:
-        return await load_country(info, self.from_country_code)
+    def from_country(self, info: Info) -> CountryType | None:
+        return load_node(info, CountryType, self.from_country_code)
 
     @strawberry.field(description="Direction: to this country")
-    async def to_country(self, info: Info) -> CountryType | None:
-        return await load_country(info, self.to_country_code)
+    def to_country(self, info: Info) -> CountryType | None:
+        return load_node(info, CountryType, self.to_country_code)
 
     @strawberry.field(description="The project the figure is about")
-    async def subject_project(
+    def subject_project(
         self, info: Info
     ) -> Annotated["ProjectType", strawberry.lazy("..projects.types")] | None:
         from ..projects.types import ProjectType
 
-        return await load_node(info, ProjectType, self.subject_project_id)
+        return load_node(info, ProjectType, self.subject_project_id)
 
     @strawberry.field(description="The organization the figure is about")
-    async def subject_organization(
+    def subject_organization(
         self, info: Info
     ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
         from ..organizations.types import OrganizationType
 
-        return await load_node(info, OrganizationType, self.subject_organization_id)
+        return load_node(info, OrganizationType, self.subject_organization_id)

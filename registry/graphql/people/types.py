@@ -1,13 +1,12 @@
 import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import Info, Private, relay
 
-from ...models import AgreementSignatory, EventParticipant, Person, Position, ProjectParticipant
+from ...models import Person, Position
 from ...models.enums import EntityType
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_country, load_node, load_related
+from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementSignatoryType
@@ -32,41 +31,42 @@ class PersonType(Record, relay.Node):
     country_code: Private[str | None]
 
     @strawberry.field
-    async def country(self, info: Info) -> CountryType | None:
-        return await load_country(info, self.country_code)
+    def country(self, info: Info) -> CountryType | None:
+        return load_node(info, CountryType, self.country_code)
 
     @strawberry.field(description="Posts held, each with its period or the date it is known for")
-    async def positions(self, info: Info) -> list["PositionType"]:
-        return await load_related(info, PositionType, Position.__table__, "person_id", self.uuid)
+    def positions(self, info: Info) -> list["PositionType"]:
+        return load_related(info, PositionType, "person_id", self.uuid)
 
     @strawberry.field(description="Events attended, with the role")
-    async def events(
+    def events(
         self, info: Info
     ) -> list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]]:
         from ..events.types import EventParticipantType
 
-        return await load_related(info, EventParticipantType, EventParticipant.__table__, "person_id", self.uuid)
+        return load_related(info, EventParticipantType, "person_id", self.uuid)
 
     @strawberry.field(description="Agreements this person signed")
-    async def agreements_signed(
+    def agreements_signed(
         self, info: Info
     ) -> list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]]:
         from ..agreements.types import AgreementSignatoryType
 
-        return await load_related(info, AgreementSignatoryType, AgreementSignatory.__table__, "person_id", self.uuid)
+        return load_related(info, AgreementSignatoryType, "person_id", self.uuid)
 
     @strawberry.field(description="Projects this person took part in")
-    async def projects(
+    def projects(
         self, info: Info
     ) -> list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]]:
         from ..projects.types import ProjectParticipantType
 
-        return await load_related(info, ProjectParticipantType, ProjectParticipant.__table__, "person_id", self.uuid)
+        return load_related(info, ProjectParticipantType, "person_id", self.uuid)
 
 
 @strawberry.type(name="Position", description="A post a person held in an organization")
 class PositionType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.POSITION
+    MODEL: ClassVar[type] = Position
     PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("period", "as_of")
 
     title: str
@@ -76,13 +76,13 @@ class PositionType(Cited):
     organization_id: Private[uuid.UUID | None]
 
     @strawberry.field
-    async def person(self, info: Info) -> PersonType | None:
-        return await load_node(info, PersonType, self.person_id)
+    def person(self, info: Info) -> PersonType | None:
+        return load_node(info, PersonType, self.person_id)
 
     @strawberry.field
-    async def organization(
+    def organization(
         self, info: Info
     ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
         from ..organizations.types import OrganizationType
 
-        return await load_node(info, OrganizationType, self.organization_id)
+        return load_node(info, OrganizationType, self.organization_id)

@@ -1,14 +1,13 @@
 import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import Info, Private, relay
 
-from ...models import Figure, Project, ProjectAgreement, ProjectEvent, ProjectParticipant
+from ...models import Project, ProjectAgreement, ProjectEvent, ProjectParticipant
 from ...models.enums import EntityType
 from ..core.enums import ProjectEventRelation, ProjectKind, ProjectParticipantRole, ProjectStatus, Sector
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_country, load_node, load_related
+from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementType
@@ -38,31 +37,32 @@ class ProjectType(Record, relay.Node):
     country_code: Private[str | None]
 
     @strawberry.field
-    async def country(self, info: Info) -> CountryType | None:
-        return await load_country(info, self.country_code)
+    def country(self, info: Info) -> CountryType | None:
+        return load_node(info, CountryType, self.country_code)
 
     @strawberry.field(description="Who takes part, and how")
-    async def participants(self, info: Info) -> list["ProjectParticipantType"]:
-        return await load_related(info, ProjectParticipantType, ProjectParticipant.__table__, "project_id", self.uuid)
+    def participants(self, info: Info) -> list["ProjectParticipantType"]:
+        return load_related(info, ProjectParticipantType, "project_id", self.uuid)
 
     @strawberry.field(description="Agreements the project rests on")
-    async def agreements(self, info: Info) -> list["ProjectAgreementType"]:
-        return await load_related(info, ProjectAgreementType, ProjectAgreement.__table__, "project_id", self.uuid)
+    def agreements(self, info: Info) -> list["ProjectAgreementType"]:
+        return load_related(info, ProjectAgreementType, "project_id", self.uuid)
 
     @strawberry.field(description="Events where it was launched, discussed or reached a milestone")
-    async def events(self, info: Info) -> list["ProjectEventType"]:
-        return await load_related(info, ProjectEventType, ProjectEvent.__table__, "project_id", self.uuid)
+    def events(self, info: Info) -> list["ProjectEventType"]:
+        return load_related(info, ProjectEventType, "project_id", self.uuid)
 
     @strawberry.field(description="Figures stated about it")
-    async def figures(self, info: Info) -> list[Annotated["FigureType", strawberry.lazy("..figures.types")]]:
+    def figures(self, info: Info) -> list[Annotated["FigureType", strawberry.lazy("..figures.types")]]:
         from ..figures.types import FigureType
 
-        return await load_related(info, FigureType, Figure.__table__, "subject_project_id", self.uuid)
+        return load_related(info, FigureType, "subject_project_id", self.uuid)
 
 
 @strawberry.type(name="ProjectParticipant", description="An organization (and/or person) in a project, with a role")
 class ProjectParticipantType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.PROJECT_PARTICIPANT
+    MODEL: ClassVar[type] = ProjectParticipant
 
     role: ProjectParticipantRole
     project_id: Private[uuid.UUID]
@@ -70,58 +70,60 @@ class ProjectParticipantType(Cited):
     person_id: Private[uuid.UUID | None]
 
     @strawberry.field
-    async def project(self, info: Info) -> ProjectType | None:
-        return await load_node(info, ProjectType, self.project_id)
+    def project(self, info: Info) -> ProjectType | None:
+        return load_node(info, ProjectType, self.project_id)
 
     @strawberry.field
-    async def organization(
+    def organization(
         self, info: Info
     ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
         from ..organizations.types import OrganizationType
 
-        return await load_node(info, OrganizationType, self.organization_id)
+        return load_node(info, OrganizationType, self.organization_id)
 
     @strawberry.field
-    async def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
+    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
         from ..people.types import PersonType
 
-        return await load_node(info, PersonType, self.person_id)
+        return load_node(info, PersonType, self.person_id)
 
 
 @strawberry.type(name="ProjectAgreement", description="An agreement a project rests on")
 class ProjectAgreementType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.PROJECT_AGREEMENT
+    MODEL: ClassVar[type] = ProjectAgreement
 
     project_id: Private[uuid.UUID]
     agreement_id: Private[uuid.UUID]
 
     @strawberry.field
-    async def project(self, info: Info) -> ProjectType | None:
-        return await load_node(info, ProjectType, self.project_id)
+    def project(self, info: Info) -> ProjectType | None:
+        return load_node(info, ProjectType, self.project_id)
 
     @strawberry.field
-    async def agreement(
+    def agreement(
         self, info: Info
     ) -> Annotated["AgreementType", strawberry.lazy("..agreements.types")] | None:
         from ..agreements.types import AgreementType
 
-        return await load_node(info, AgreementType, self.agreement_id)
+        return load_node(info, AgreementType, self.agreement_id)
 
 
 @strawberry.type(name="ProjectEvent", description="An event in a project's life")
 class ProjectEventType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.PROJECT_EVENT
+    MODEL: ClassVar[type] = ProjectEvent
 
     relation: ProjectEventRelation
     project_id: Private[uuid.UUID]
     event_id: Private[uuid.UUID]
 
     @strawberry.field
-    async def project(self, info: Info) -> ProjectType | None:
-        return await load_node(info, ProjectType, self.project_id)
+    def project(self, info: Info) -> ProjectType | None:
+        return load_node(info, ProjectType, self.project_id)
 
     @strawberry.field
-    async def event(self, info: Info) -> Annotated["EventType", strawberry.lazy("..events.types")] | None:
+    def event(self, info: Info) -> Annotated["EventType", strawberry.lazy("..events.types")] | None:
         from ..events.types import EventType
 
-        return await load_node(info, EventType, self.event_id)
+        return load_node(info, EventType, self.event_id)

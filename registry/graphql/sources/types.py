@@ -1,6 +1,5 @@
 from typing import ClassVar
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import relay
 
