@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -14,9 +15,14 @@ from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
 from .graphql.schema import schema
-from .http_cache import ETagMiddleware
+from .http_cache import GraphQLHttpCache
 
 __all__ = ["create_app"]
+
+
+class _Router(GraphQLRouter):
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)  # several times faster than json.dumps on large nested lists
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,14 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def graphql_context(request: Request) -> Context:
         return Context(request.app.state.engine)
 
-    graphql = GraphQLRouter(
+    graphql = _Router(
         schema,
         context_getter=graphql_context,
         graphql_ide="graphiql" if settings.env == Environment.DEVELOPMENT else None,
         allow_queries_via_get=True,
     )
     app.include_router(graphql, prefix="/graphql")
-    app.add_middleware(ETagMiddleware, path="/graphql")
+    app.add_middleware(GraphQLHttpCache, path="/graphql")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

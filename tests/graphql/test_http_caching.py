@@ -33,3 +33,40 @@ async def test_graphiql_only_in_development(database_url):
             assert page.status_code == expected, env
             if expected == 200:
                 assert "graphiql" in page.text.lower()
+
+
+async def test_repeated_get_is_served_from_the_cache_until_a_write(client, sessions):
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    event.listen(client.app.state.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(statement))
+    first = await client.get("/graphql", params=QUERY)
+    executed_first = len(statements)
+    statements.clear()
+    second = await client.get("/graphql", params={"query": "{  projects { totalCount }  }"})  # same, respaced
+    assert second.content == first.content
+    assert len(statements) == 1 < executed_first  # the data version only
+
+    async with sessions() as session, session.begin():
+        await factories.source(session)
+        await factories.countries(session)
+        await factories.project(session, "p-1", "Project One")
+    third = await client.get("/graphql", params=QUERY)
+    assert third.json()["data"]["projects"]["totalCount"] == first.json()["data"]["projects"]["totalCount"] + 1
+
+
+def test_cache_key_normalises_the_query_and_separates_callers():
+    from starlette.datastructures import Headers
+
+    from registry.http_cache import _request_key
+
+    def key(query_string: bytes, **headers: str):
+        return _request_key({"query_string": query_string}, Headers(headers=headers))
+
+    plain = key(b"query=%7B+projects+%7B+totalCount+%7D+%7D&variables=%7B%22a%22%3A1%2C%22b%22%3A2%7D")
+    respaced = key(b"query=%7B++projects+%7B+totalCount+%7D%7D&variables=%7B%22b%22%3A2%2C%22a%22%3A1%7D")
+    assert plain[1] == respaced[1]  # variables compare as JSON, not text
+    assert key(b"query=%7Ba%7D") == key(b"query=%20%7Ba%7D%20")
+    assert key(b"query=%7Ba%7D", authorization="Bearer x") != key(b"query=%7Ba%7D", authorization="Bearer y")
+    assert key(b"query=%7Ba%7D&variables=not-json") is None
