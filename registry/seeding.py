@@ -153,13 +153,16 @@ def read_seed(directory: Path) -> tuple[SeedData, list[SeedProblem]]:
             problems.append(SeedProblem(COUNTRIES_FILE, str(code), "", "expected `XX: Country name` (ISO 3166-1)"))
         else:
             data.countries[code] = name
+    # every slug a file names counts as known, valid or not, so one bad record is one problem, not a cascade
+    known: dict[str, set] = {COUNTRIES_FILE: set(data.countries)}
     for kind in KINDS:
         records = data.records.setdefault(kind.file, {})
-        for slug, raw in _read_yaml(directory / kind.file, problems).items():
+        raw_records = _read_yaml(directory / kind.file, problems)
+        known[kind.file] = set(raw_records)
+        for slug, raw in raw_records.items():
             if (record := _validate_record(kind, slug, raw, problems)) is not None:
                 records[slug] = record
 
-    known = {file: set(records) for file, records in data.records.items()} | {COUNTRIES_FILE: set(data.countries)}
     for kind in KINDS:
         for slug, record in data.records[kind.file].items():
             for path, target, key in _references(kind, record):

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 12:16:05.460082
+Create Date: 2026-11-23 12:37:14.263063
 """
 
 from collections.abc import Sequence
@@ -310,7 +310,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('metric', sa.Enum('bilateral_trade', 'exports', 'imports', 'trade_growth', 'export_growth', 'trade_share', 'oil_transit', 'oil_refined_tolling', 'oil_supply', 'grain_supply', 'machinery_supply', 'diaspora_size', 'migration', 'agreements_count', 'visits_count', 'projects_count', 'financing', 'investment', 'companies_count', 'students_count', 'events_count', 'people_count', 'distance', 'duration', 'other', name='figure_metric', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('metric', sa.Enum('bilateral_trade', 'exports', 'imports', 'trade_growth', 'export_growth', 'trade_share', 'trade_deficit', 'trade_decline', 'oil_transit', 'oil_refined_tolling', 'oil_supply', 'grain_supply', 'grain_shortage', 'machinery_supply', 'diaspora_size', 'migration', 'agreements_count', 'visits_count', 'projects_count', 'financing', 'investment', 'capital_share', 'organizations_count', 'companies_count', 'students_count', 'events_count', 'people_count', 'distance', 'duration', 'other', name='figure_metric', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('value', sa.Numeric(precision=24, scale=6), nullable=False),
     sa.Column('value_max', sa.Numeric(precision=24, scale=6), nullable=True),
     sa.Column('unit', sa.Enum('USD', 'EUR', 'RUB', 'KZT', 'BYR', 'tonne', 'piece', 'person', 'percent', 'km', 'day', 'count', 'rank', name='figure_unit', native_enum=False, create_constraint=True), nullable=False),

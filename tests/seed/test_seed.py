@@ -126,21 +126,23 @@ async def test_editing_one_record_updates_only_that_record(sessions, tmp_path):
 def test_broken_seed_reports_every_problem_with_file_record_and_field(tmp_path):
     broken = _copy_seed(tmp_path)
     organizations = yaml.safe_load((broken / "organizations.yaml").read_text())
-    first_org, second_org = list(organizations)[:2]
+    first, second, third = list(organizations)[:3]
 
     def damage(records):
-        records[first_org]["kind"] = "galaxy"
-        records[first_org]["founded"] = "Sept 2002"
-        records[second_org]["parent"] = "no-such-organization"
-        records[second_org]["citations"] = []
+        records[first]["kind"] = "galaxy"
+        records[first]["founded"] = "Sept 2002"
+        records[second]["parent"] = "no-such-organization"
+        records[third]["citations"] = []
 
     _edit(broken / "organizations.yaml", damage)
     _, problems = read_seed(broken)
     found = {(p.file, p.record, p.field) for p in problems}
-    assert ("organizations.yaml", first_org, "kind") in found
-    assert ("organizations.yaml", first_org, "founded") in found
-    assert ("organizations.yaml", second_org, "parent") in found
-    assert ("organizations.yaml", second_org, "citations") in found
+    assert found == {
+        ("organizations.yaml", first, "kind"),
+        ("organizations.yaml", first, "founded"),
+        ("organizations.yaml", second, "parent"),
+        ("organizations.yaml", third, "citations"),
+    }
 
 
 def test_broken_seed_writes_nothing(tmp_path, database_url):
