@@ -7,8 +7,7 @@ import sqlalchemy as sa
 import strawberry
 from strawberry import Info
 
-from ...models import Citation, Figure, Source
-from ...models.enums import EntityType
+from ...models import Figure
 from ..core.enums import FigureMetric, FigureQualifier, FigureUnit
 from ..core.filters import DateWindow, overlaps, window_bounds
 from ..core.ordering import live
@@ -32,12 +31,9 @@ class FigurePoint:
 
     @strawberry.field(description="The documents stating this value")
     async def sources(self, info: Info) -> list[SourceType]:
-        citations = await info.context.loaders.for_subject(Citation.__table__, EntityType.FIGURE).load(
-            self.figure.uuid
-        )
-        source_ids = list(dict.fromkeys(c["source_id"] for c in citations))
-        rows = await info.context.loaders.by_id(Source.__table__).load_many(source_ids)
-        return [build(SourceType, row) for row in rows if row is not None]
+        citations = await self.figure.citations(info)
+        source_ids = list(dict.fromkeys(citation.source_id for citation in citations))
+        return await info.context.loaders.node(SourceType).load_many(source_ids)
 
 
 @strawberry.type

@@ -12,7 +12,6 @@ from ...models.enums import EntityType
 from ..core.errors import bad_argument
 from ..core.registry import NODE_TYPES
 from ..core.text_search import matching_entries, query_words
-from ..core.types import build
 
 __all__ = ["SearchQuery"]
 
@@ -69,12 +68,12 @@ class SearchQuery:
         ids_by_kind: dict[EntityType, list] = defaultdict(list)
         for hit in hits:
             ids_by_kind[EntityType(hit["subject_type"])].append(hit["subject_id"])
-        rows = {}
+        nodes = {}
         for kind, ids in ids_by_kind.items():
-            loader = info.context.loaders.by_id(NODE_TYPES[kind].MODEL.__table__)
-            rows.update({(kind, i): row for i, row in zip(ids, await loader.load_many(ids), strict=True)})
+            found = await info.context.loaders.node(NODE_TYPES[kind]).load_many(ids)
+            nodes.update({(kind, i): node for i, node in zip(ids, found, strict=True)})
         return [
-            SearchHit(node=build(NODE_TYPES[kind], row), matched_name=hit["matched"], score=float(hit["score"]))
+            SearchHit(node=node, matched_name=hit["matched"], score=float(hit["score"]))
             for hit in hits
-            if (row := rows.get((kind := EntityType(hit["subject_type"]), hit["subject_id"]))) is not None
+            if (node := nodes.get((EntityType(hit["subject_type"]), hit["subject_id"]))) is not None
         ]
