@@ -7,6 +7,7 @@ like any other error.
 
 import asyncio
 import functools
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,8 @@ __all__ = ["app"]
 app = typer.Typer(help="Kazakhstan–Belarus cooperation registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+MAX_LISTED_CHANGES = 20  # past this, the per-file table says enough (use --verbose for the list)
 
 console = Console()
 errors = Console(stderr=True)
@@ -129,6 +132,7 @@ def seed(
                      metavar="DIR", file_okay=False),
     ] = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="seed folder (default: REGISTRY_SEED_DIR)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="list every record created or updated")] = False,
 ) -> None:
     """Load the seed files: all validated first, then written in one transaction."""
     from .seeding import check_excerpts, read_seed
@@ -146,15 +150,16 @@ def seed(
     if check_sources is not None:
         console.print(f"every excerpt occurs in its source ({check_sources})")
         return
-    asyncio.run(_load(settings.database_url, data, dry_run))
+    asyncio.run(_load(settings.database_url, data, dry_run, verbose))
 
 
-async def _load(database_url: str, data: Any, dry_run: bool) -> None:
+async def _load(database_url: str, data: Any, dry_run: bool, verbose: bool) -> None:
     from .db import create_engine, create_sessionmaker
     from .seeding import SeedLoadError, load_seed
 
     engine = create_engine(database_url)
     changes: list[tuple[str, str, str]] = []
+    per_file: dict[str, dict[str, int]] = defaultdict(dict)
     try:
         async with create_sessionmaker(engine)() as session:
             with Progress(console=console, transient=True) as progress:
@@ -162,6 +167,7 @@ async def _load(database_url: str, data: Any, dry_run: bool) -> None:
 
                 def on_record(file: str, key: str, outcome: str) -> None:
                     progress.advance(task)
+                    per_file[file][outcome] = per_file[file].get(outcome, 0) + 1
                     if outcome != "unchanged":
                         changes.append((file, key, outcome))
 
@@ -178,11 +184,15 @@ async def _load(database_url: str, data: Any, dry_run: bool) -> None:
                 await session.commit()
     finally:
         await engine.dispose()
-    table = Table("file", "record", "outcome", title="would change" if dry_run else "changed")
-    for row in changes:
-        table.add_row(*row)
-    if changes:
-        console.print(table)
+    by_file = Table("file", *(outcome.value for outcome in counts), title="would change" if dry_run else "seed")
+    for file, outcomes in per_file.items():
+        by_file.add_row(file, *(str(outcomes.get(outcome, 0)) for outcome in counts))
+    console.print(by_file)
+    if changes and (verbose or len(changes) <= MAX_LISTED_CHANGES):
+        listing = Table("file", "record", "outcome", title="records that would change" if dry_run else "changed")
+        for row in changes:
+            listing.add_row(*row)
+        console.print(listing)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
     console.print(f"{'dry run, nothing written: ' if dry_run else ''}{summary}")
 

@@ -170,6 +170,7 @@ async def test_search_ranks_exact_names_first_and_filters_kinds(api):
     hits = (await gql(api, """{ search(query: "AstanaEximbank", kinds: [ORGANIZATION, PROJECT]) {
         score matchedName node { __typename ... on Record { slug } } } }"""))["search"]
     assert hits[0]["node"]["slug"] == "astanaeximbank" and hits[0]["node"]["__typename"] == "Organization"
+    assert hits[0]["matchedName"] == "AstanaEximbank"  # the preferred name, not the alias "Astanaeximbank"
     assert {h["node"]["__typename"] for h in hits} <= {"Organization", "Project"}
 
 

@@ -37,13 +37,17 @@ class SearchHit:
     score: float = strawberry.field(description="Higher is better: exact name > prefix > contains")
 
 
+# min() over "0<name>" / "1<alias>" picks the preferred name when it matched, else an alias
+_preferred_first = sa.case((_entries.c.is_primary, "0"), else_="1").concat(_entries.c.text)
+
+
 def _ranked(words: list[str], dialect: str, kinds: list[EntityType] | None, first: int) -> sa.Select:
     folded = " ".join(words)
     score = sa.case((_entries.c.folded == folded, 3.0), (_entries.c.folded.startswith(folded), 2.0), else_=1.0)
     score = score + sa.case((_entries.c.is_primary, 0.5), else_=0.0)
     return (
         sa.select(_entries.c.subject_type, _entries.c.subject_id,
-                  sa.func.max(score).label("score"), sa.func.min(_entries.c.text).label("matched"))
+                  sa.func.max(score).label("score"), sa.func.min(_preferred_first).label("matched"))
         .where(*matching_entries(words, dialect, kinds))
         .group_by(_entries.c.subject_type, _entries.c.subject_id)
         .order_by(sa.desc("score"), sa.asc("matched"), _entries.c.subject_id)
@@ -73,7 +77,7 @@ class SearchQuery:
             found = await info.context.loaders.node(NODE_TYPES[kind]).load_many(ids)
             nodes.update({(kind, i): node for i, node in zip(ids, found, strict=True)})
         return [
-            SearchHit(node=node, matched_name=hit["matched"], score=float(hit["score"]))
+            SearchHit(node=node, matched_name=hit["matched"][1:], score=float(hit["score"]))
             for hit in hits
             if (node := nodes.get((EntityType(hit["subject_type"]), hit["subject_id"]))) is not None
         ]
