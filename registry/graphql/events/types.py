@@ -7,12 +7,11 @@ from strawberry import Info, Private, relay
 from ...models import Event, EventParticipant
 from ...models.enums import EntityType
 from ..core.enums import EventKind, EventParticipantRole
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
+from ..core.participation import Participation
+from ..core.types import CountryType, PartialDateType, Record, load_node, load_related
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementType
-    from ..organizations.types import OrganizationType
-    from ..people.types import PersonType
     from ..projects.types import ProjectEventType
 
 __all__ = ["EventParticipantType", "EventType"]
@@ -56,29 +55,13 @@ class EventType(Record, relay.Node):
 
 
 @strawberry.type(name="EventParticipant", description="A person or organization at an event, with a role")
-class EventParticipantType(Cited):
+class EventParticipantType(Participation):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.EVENT_PARTICIPANT
     MODEL: ClassVar[type] = EventParticipant
 
     role: EventParticipantRole
     event_id: Private[uuid.UUID]
-    organization_id: Private[uuid.UUID | None]
-    person_id: Private[uuid.UUID | None]
 
     @strawberry.field
     def event(self, info: Info) -> EventType | None:
         return load_node(info, EventType, self.event_id)
-
-    @strawberry.field
-    def organization(
-        self, info: Info
-    ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.organization_id)
-
-    @strawberry.field
-    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
-        from ..people.types import PersonType
-
-        return load_node(info, PersonType, self.person_id)

@@ -7,14 +7,13 @@ from strawberry import Info, Private, relay
 from ...models import Project, ProjectAgreement, ProjectEvent, ProjectParticipant
 from ...models.enums import EntityType
 from ..core.enums import ProjectEventRelation, ProjectKind, ProjectParticipantRole, ProjectStatus, Sector
+from ..core.participation import Participation
 from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementType
     from ..events.types import EventType
     from ..figures.types import FigureType
-    from ..organizations.types import OrganizationType
-    from ..people.types import PersonType
 
 __all__ = ["ProjectAgreementType", "ProjectEventType", "ProjectParticipantType", "ProjectType"]
 
@@ -60,32 +59,16 @@ class ProjectType(Record, relay.Node):
 
 
 @strawberry.type(name="ProjectParticipant", description="An organization (and/or person) in a project, with a role")
-class ProjectParticipantType(Cited):
+class ProjectParticipantType(Participation):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.PROJECT_PARTICIPANT
     MODEL: ClassVar[type] = ProjectParticipant
 
     role: ProjectParticipantRole
     project_id: Private[uuid.UUID]
-    organization_id: Private[uuid.UUID | None]
-    person_id: Private[uuid.UUID | None]
 
     @strawberry.field
     def project(self, info: Info) -> ProjectType | None:
         return load_node(info, ProjectType, self.project_id)
-
-    @strawberry.field
-    def organization(
-        self, info: Info
-    ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.organization_id)
-
-    @strawberry.field
-    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
-        from ..people.types import PersonType
-
-        return load_node(info, PersonType, self.person_id)
 
 
 @strawberry.type(name="ProjectAgreement", description="An agreement a project rests on")
