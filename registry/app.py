@@ -43,8 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Kazakhstan–Belarus cooperation registry", lifespan=lifespan)
     app.state.settings = settings
 
-    async def graphql_context(request: Request) -> Context:
-        return Context(request.app.state.engine)
+    async def graphql_context(request: Request) -> AsyncIterator[Context]:
+        context = Context(request.app.state.engine)
+        try:
+            yield context
+        finally:
+            await context.close()
 
     graphql = _Router(
         schema,

@@ -1,11 +1,12 @@
 """The per-request GraphQL context: how to read the database, and this request's loaders."""
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.fastapi import BaseContext
 
 from .core.dataloaders import Loaders
@@ -14,17 +15,33 @@ __all__ = ["Context"]
 
 
 class Context(BaseContext):
+    """Made per request; `close()` must be awaited when the request is done."""
+
     def __init__(self, engine: AsyncEngine):
         super().__init__()
         # Reads run in autocommit: no BEGIN/ROLLBACK round trips around each statement.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.dialect = engine.dialect.name
-        self.loaders = Loaders(self.fetch)
+        self.loaders = Loaders(self.fetch, self.dialect)
+        # One pooled connection per request, taken on first use: loaders of one level would
+        # otherwise each check out (and ping) a connection of their own.
+        self._connection: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self.engine.connect()
+        return self._connection
 
     async def fetch(self, statement: sa.Select) -> Sequence[RowMapping]:
-        async with self.engine.connect() as connection:
-            return (await connection.execute(statement)).mappings().all()
+        async with self._lock:
+            return (await (await self._connected()).execute(statement)).mappings().all()
 
     async def scalar(self, statement: sa.Select) -> Any:
-        async with self.engine.connect() as connection:
-            return await connection.scalar(statement)
+        async with self._lock:
+            return await (await self._connected()).scalar(statement)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None

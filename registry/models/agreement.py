@@ -1,6 +1,7 @@
 import uuid
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from .base import (
@@ -10,6 +11,7 @@ from .base import (
     enum_field,
     partial_date_bound,
     partial_date_text,
+    undated_last,
 )
 from .enums import AgreementKind, AgreementPartyRole, AgreementStatus
 
@@ -65,3 +67,8 @@ class AgreementSignatory(RelationMixin, table=True):
     agreement_id: uuid.UUID = Field(foreign_key="agreement.id", index=True, ondelete="CASCADE")
     person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
     organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id", index=True)
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_agreement_title_order", Agreement.title, Agreement.id)
+sa.Index("ix_agreement_signed_order", undated_last(Agreement.signed_lower), Agreement.id)

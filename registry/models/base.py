@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "UNDATED",
     "entity_table_args",
+    "undated_last",
     "EntityMixin",
     "RelationMixin",
     "enum_field",
@@ -72,6 +74,17 @@ class RelationMixin(SQLModel):
     """A relationship row owned by one record; its id is derived from its content (stable on re-save)."""
 
     id: uuid.UUID = Field(primary_key=True)
+
+
+# Sorting by a nullable date puts undated rows last through this sentinel; keyset cursors need a
+# non-NULL sort key. Written as a literal (not a bound parameter) so PostgreSQL matches the
+# expression indexes built on it.
+UNDATED = sa.literal_column("'9999-12-31'", sa.Date)
+
+
+def undated_last(*columns: Any) -> sa.ColumnElement:
+    """The first non-NULL of `columns`, else the far future: a sort key for partial dates."""
+    return sa.func.coalesce(*columns, UNDATED)
 
 
 def entity_table_args(*extra: Any) -> tuple[Any, ...]:

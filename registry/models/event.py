@@ -11,6 +11,7 @@ from .base import (
     enum_field,
     partial_date_bound,
     partial_date_text,
+    undated_last,
 )
 from .enums import EventKind, EventParticipantRole
 
@@ -43,3 +44,8 @@ class EventParticipant(RelationMixin, table=True):
     organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id", index=True)
     person_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", index=True)
     role: EventParticipantRole = enum_field(EventParticipantRole, name="event_participant_role")
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_event_title_order", Event.title, Event.id)
+sa.Index("ix_event_date_order", undated_last(Event.date_lower), Event.id)

@@ -5,7 +5,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from .base import EntityMixin, entity_table_args, enum_field, partial_date_bound, partial_date_text
+from .base import (
+    EntityMixin,
+    entity_table_args,
+    enum_field,
+    partial_date_bound,
+    partial_date_text,
+    undated_last,
+)
 from .enums import FigureMetric, FigureQualifier, FigureUnit
 
 __all__ = ["Figure"]
@@ -35,3 +42,7 @@ class Figure(EntityMixin, table=True):
     )
     original: str = Field(max_length=300, description="the wording as printed")
     description: str | None = None
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_figure_period_order", undated_last(Figure.period_lower), Figure.id)

@@ -1,9 +1,17 @@
 import uuid
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
-from .base import EntityMixin, entity_table_args, enum_field, partial_date_bound, partial_date_text
+from .base import (
+    EntityMixin,
+    entity_table_args,
+    enum_field,
+    partial_date_bound,
+    partial_date_text,
+    undated_last,
+)
 from .enums import OrganizationKind
 
 __all__ = ["Organization"]
@@ -24,3 +32,8 @@ class Organization(EntityMixin, table=True):
     dissolved_lower: date | None = partial_date_bound()
     dissolved_upper: date | None = partial_date_bound()
     description: str | None = None
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_organization_name_order", Organization.name, Organization.id)
+sa.Index("ix_organization_founded_order", undated_last(Organization.founded_lower), Organization.id)

@@ -1,9 +1,16 @@
 import uuid
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
-from .base import EntityMixin, RelationMixin, entity_table_args, partial_date_bound, partial_date_text
+from .base import (
+    EntityMixin,
+    RelationMixin,
+    entity_table_args,
+    partial_date_bound,
+    partial_date_text,
+)
 
 __all__ = ["Person", "Position"]
 
@@ -31,3 +38,7 @@ class Position(RelationMixin, table=True):
     as_of: str | None = partial_date_text()
     as_of_lower: date | None = partial_date_bound()
     as_of_upper: date | None = partial_date_bound()
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_person_display_name_order", Person.display_name, Person.id)

@@ -11,6 +11,7 @@ from .base import (
     enum_field,
     partial_date_bound,
     partial_date_text,
+    undated_last,
 )
 from .enums import ProjectEventRelation, ProjectKind, ProjectParticipantRole, ProjectStatus, Sector
 
@@ -71,3 +72,8 @@ class ProjectEvent(RelationMixin, table=True):
     project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
     event_id: uuid.UUID = Field(foreign_key="event.id", index=True)
     relation: ProjectEventRelation = enum_field(ProjectEventRelation, name="project_event_relation")
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_project_title_order", Project.title, Project.id)
+sa.Index("ix_project_date_order", undated_last(Project.actual_lower, Project.planned_lower), Project.id)

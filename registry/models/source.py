@@ -1,5 +1,6 @@
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from .base import EntityMixin, entity_table_args, partial_date_bound, partial_date_text
@@ -21,3 +22,7 @@ class Source(EntityMixin, table=True):
     published_upper: date | None = partial_date_bound()
     url: str | None = Field(default=None, max_length=500)
     description: str | None = None
+
+
+# Indexes serving the list orderings (registry/graphql/*/filters.py): sort key, then id for keysets.
+sa.Index("ix_source_title_order", Source.title, Source.id)

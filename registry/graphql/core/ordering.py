@@ -1,7 +1,6 @@
 """Turning a list of {field, direction} into sort keys."""
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from enum import Enum
 from typing import Any, Protocol
 
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 from .enums import OrderDirection
 from .pagination import SortKey
 
-__all__ = ["OrderTerm", "live", "sort_keys", "undated_last"]
+__all__ = ["OrderTerm", "live", "sort_keys"]
 
 
 class OrderTerm(Protocol):
@@ -25,11 +24,6 @@ def sort_keys(
         SortKey(columns[term.field], descending=term.direction == OrderDirection.DESC)
         for term in (order_by or default)
     ]
-
-
-def undated_last(column: sa.ColumnElement) -> sa.ColumnElement:
-    """A nullable date as a sortable, comparable key (keyset cursors need non-NULL values)."""
-    return sa.func.coalesce(column, sa.literal(date(9999, 12, 31), sa.Date))
 
 
 def live(table: sa.Table) -> list[sa.ColumnElement[bool]]:

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 import strawberry
 from sqlalchemy.engine import RowMapping
-from strawberry import Info, relay
+from strawberry import Info, Private, relay
 
 from .errors import bad_argument
 
@@ -30,7 +30,12 @@ NodeType = TypeVar("NodeType")
 
 @strawberry.type(description="A page of a list, with the size of the whole filtered list")
 class Connection(relay.Connection[NodeType], Generic[NodeType]):
-    total_count: int = strawberry.field(description="How many items match the filter, over all pages")
+    count_statement: Private[sa.Select]
+
+    @strawberry.field(description="How many items match the filter, over all pages")
+    async def total_count(self, info: Info) -> int:
+        # counted only when asked for: a count visits every matching row
+        return await info.context.scalar(self.count_statement)
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,6 @@ async def paginate(
     rows = rows[:size]
     if not forward:
         rows.reverse()
-    total = await context.scalar(sa.select(sa.func.count()).select_from(table).where(*where))
 
     edges = [
         relay.Edge(cursor=_encode([row[f"_sort{i}"] for i in range(len(keys))]), node=build_node(row))
@@ -135,7 +139,7 @@ async def paginate(
     ]
     return Connection(
         edges=edges,
-        total_count=total,
+        count_statement=sa.select(sa.func.count()).select_from(table).where(*where),
         page_info=relay.PageInfo(
             has_next_page=has_more if forward else before is not None,
             has_previous_page=after is not None if forward else has_more,

@@ -5,10 +5,10 @@ import strawberry
 from strawberry import relay
 
 from ...models import Citation, Figure
+from ...models.base import undated_last
 from ...models.enums import EntityType
 from ..core.enums import FigureMetric, FigureUnit, OrderDirection
 from ..core.filters import DateWindow, RecordFilter, node_uuid, overlaps
-from ..core.ordering import undated_last
 
 __all__ = ["ORDER_COLUMNS", "FigureFilter", "FigureOrder", "FigureOrderField"]
 

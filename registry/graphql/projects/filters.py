@@ -5,10 +5,10 @@ import strawberry
 from strawberry import relay
 
 from ...models import Project, ProjectParticipant
+from ...models.base import undated_last
 from ...models.enums import EntityType
 from ..core.enums import OrderDirection, ProjectKind, ProjectStatus, Sector
 from ..core.filters import DateWindow, RecordFilter, node_uuid, overlaps
-from ..core.ordering import undated_last
 
 __all__ = ["ORDER_COLUMNS", "ProjectFilter", "ProjectOrder", "ProjectOrderField"]
 
@@ -59,7 +59,7 @@ class ProjectOrder:
 
 ORDER_COLUMNS = {
     ProjectOrderField.TITLE: _table.c.title,
-    ProjectOrderField.DATE: undated_last(sa.func.coalesce(_table.c.actual_lower, _table.c.planned_lower)),
+    ProjectOrderField.DATE: undated_last(_table.c.actual_lower, _table.c.planned_lower),
     ProjectOrderField.STATUS: _table.c.status,
     ProjectOrderField.CREATED_AT: _table.c.created_at,
     ProjectOrderField.UPDATED_AT: _table.c.updated_at,

@@ -4,10 +4,10 @@ import sqlalchemy as sa
 import strawberry
 
 from ...models import Source
+from ...models.base import undated_last
 from ...models.enums import EntityType
 from ..core.enums import OrderDirection
 from ..core.filters import DateWindow, RecordFilter, overlaps
-from ..core.ordering import undated_last
 
 __all__ = ["ORDER_COLUMNS", "SourceFilter", "SourceOrder", "SourceOrderField"]
 
