@@ -2,12 +2,13 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
-from strawberry import Info, Private, relay
+from strawberry import Private, relay
 
 from ...models import Agreement, AgreementParty, AgreementSignatory
 from ...models.enums import EntityType
 from ..core.enums import AgreementKind, AgreementPartyRole, AgreementStatus
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
+from ..core.prefetch import Many, One, lazy, related_field
+from ..core.types import Cited, CountryType, PartialDateType, Record
 
 if TYPE_CHECKING:
     from ..events.types import EventType
@@ -25,6 +26,13 @@ class AgreementType(Record, relay.Node):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.AGREEMENT
     MODEL: ClassVar[type] = Agreement
     PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("initialed", "signed", "ratified", "in_force", "ended", "valid")
+    RELATED: ClassVar[dict] = {
+        "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
+        "parties": Many(lazy("registry.graphql.agreements.types:AgreementPartyType"), "agreement_id"),
+        "signatories": Many(lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "agreement_id"),
+        "signing_event": One(lazy("registry.graphql.events.types:EventType"), "signing_event_id"),
+        "projects": Many(lazy("registry.graphql.projects.types:ProjectAgreementType"), "agreement_id"),
+    }
 
     id: relay.NodeID[str]
     title: str
@@ -41,74 +49,44 @@ class AgreementType(Record, relay.Node):
     country_code: Private[str | None]
     signing_event_id: Private[uuid.UUID | None]
 
-    @strawberry.field(description="Where it was signed")
-    def country(self, info: Info) -> CountryType | None:
-        return load_node(info, CountryType, self.country_code)
-
-    @strawberry.field
-    def parties(self, info: Info) -> list["AgreementPartyType"]:
-        return load_related(info, AgreementPartyType, "agreement_id", self.uuid)
-
-    @strawberry.field
-    def signatories(self, info: Info) -> list["AgreementSignatoryType"]:
-        return load_related(info, AgreementSignatoryType, "agreement_id", self.uuid)
-
-    @strawberry.field(description="The event at which it was signed")
-    def signing_event(self, info: Info) -> Annotated["EventType", strawberry.lazy("..events.types")] | None:
-        from ..events.types import EventType
-
-        return load_node(info, EventType, self.signing_event_id)
-
-    @strawberry.field(description="Projects resting on it")
-    def projects(
-        self, info: Info
-    ) -> list[Annotated["ProjectAgreementType", strawberry.lazy("..projects.types")]]:
-        from ..projects.types import ProjectAgreementType
-
-        return load_related(info, ProjectAgreementType, "agreement_id", self.uuid)
+    country: CountryType | None = related_field("Where it was signed")
+    parties: list["AgreementPartyType"] = related_field()
+    signatories: list["AgreementSignatoryType"] = related_field()
+    signing_event: Annotated["EventType", strawberry.lazy("..events.types")] | None = related_field("The event at which it was signed")
+    projects: list[Annotated["ProjectAgreementType", strawberry.lazy("..projects.types")]] = related_field("Projects resting on it")
 
 
 @strawberry.type(name="AgreementParty", description="A party to an agreement")
 class AgreementPartyType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.AGREEMENT_PARTY
     MODEL: ClassVar[type] = AgreementParty
+    RELATED: ClassVar[dict] = {
+        "agreement": One(lazy("registry.graphql.agreements.types:AgreementType"), "agreement_id"),
+        "organization": One(lazy("registry.graphql.organizations.types:OrganizationType"), "organization_id"),
+    }
 
     role: AgreementPartyRole
     agreement_id: Private[uuid.UUID]
     organization_id: Private[uuid.UUID]
 
-    @strawberry.field
-    def agreement(self, info: Info) -> AgreementType | None:
-        return load_node(info, AgreementType, self.agreement_id)
-
-    @strawberry.field
-    def organization(self, info: Info) -> Organization | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.organization_id)
+    agreement: AgreementType | None = related_field()
+    organization: Organization | None = related_field()
 
 
 @strawberry.type(name="AgreementSignatory", description="A person who signed, on behalf of an organization")
 class AgreementSignatoryType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.AGREEMENT_SIGNATORY
     MODEL: ClassVar[type] = AgreementSignatory
+    RELATED: ClassVar[dict] = {
+        "agreement": One(lazy("registry.graphql.agreements.types:AgreementType"), "agreement_id"),
+        "person": One(lazy("registry.graphql.people.types:PersonType"), "person_id"),
+        "organization": One(lazy("registry.graphql.organizations.types:OrganizationType"), "organization_id"),
+    }
 
     agreement_id: Private[uuid.UUID]
     person_id: Private[uuid.UUID]
     organization_id: Private[uuid.UUID | None]
 
-    @strawberry.field
-    def agreement(self, info: Info) -> AgreementType | None:
-        return load_node(info, AgreementType, self.agreement_id)
-
-    @strawberry.field
-    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
-        from ..people.types import PersonType
-
-        return load_node(info, PersonType, self.person_id)
-
-    @strawberry.field(description="On whose behalf")
-    def organization(self, info: Info) -> Organization | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.organization_id)
+    agreement: AgreementType | None = related_field()
+    person: Annotated["PersonType", strawberry.lazy("..people.types")] | None = related_field()
+    organization: Organization | None = related_field("On whose behalf")

@@ -20,6 +20,7 @@ from sqlalchemy.engine import RowMapping
 from strawberry import Info, Private, relay
 
 from .errors import bad_argument
+from .prefetch import prefetch, selections_under
 
 __all__ = ["MAX_PAGE_SIZE", "Connection", "SortKey", "paginate"]
 
@@ -137,6 +138,8 @@ async def paginate(
         relay.Edge(cursor=_encode([row[f"_sort{i}"] for i in range(len(keys))]), node=build_node(row))
         for row in rows
     ]
+    await prefetch(info, [edge.node for edge in edges],
+                   selections_under(info.selected_fields[0].selections, "edges", "node"))
     return Connection(
         edges=edges,
         count_statement=sa.select(sa.func.count()).select_from(table).where(*where),

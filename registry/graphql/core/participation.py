@@ -1,12 +1,13 @@
 """Taking part in something (a project, an event) as an organization, a person, or both."""
 
 import uuid
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
-from strawberry import Info, Private
+from strawberry import Private
 
-from .types import Cited, load_node
+from .prefetch import One, lazy, related_field
+from .types import Cited
 
 if TYPE_CHECKING:
     from ..organizations.types import OrganizationType
@@ -17,19 +18,13 @@ __all__ = ["Participation"]
 
 @strawberry.interface(description="An organization and/or a person taking part, with the sources saying so")
 class Participation(Cited):
+    RELATED: ClassVar[dict] = {
+        "organization": One(lazy("registry.graphql.organizations.types:OrganizationType"), "organization_id"),
+        "person": One(lazy("registry.graphql.people.types:PersonType"), "person_id"),
+    }
+
     organization_id: Private[uuid.UUID | None]
     person_id: Private[uuid.UUID | None]
 
-    @strawberry.field
-    def organization(
-        self, info: Info
-    ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.organization_id)
-
-    @strawberry.field
-    def person(self, info: Info) -> Annotated["PersonType", strawberry.lazy("..people.types")] | None:
-        from ..people.types import PersonType
-
-        return load_node(info, PersonType, self.person_id)
+    organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = related_field()
+    person: Annotated["PersonType", strawberry.lazy("..people.types")] | None = related_field()

@@ -2,10 +2,10 @@
 
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeVar
 
 import strawberry
@@ -17,6 +17,7 @@ from ...models.enums import EntityType
 from ...partial_date import PartialDate
 from .enums import AliasKind, DatePrecision
 from .errors import bad_argument
+from .prefetch import NOT_LOADED, Attached, One, lazy, prefetch, related_field
 
 if TYPE_CHECKING:
     from ..sources.types import SourceType
@@ -24,8 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = [
-    "AliasType", "CitationType", "Cited", "CountryType", "PartialDateType", "Record", "build", "load_node",
-    "load_related",
+    "AliasType", "CitationType", "Cited", "CountryType", "PartialDateType", "Record", "build",
 ]
 
 
@@ -48,21 +48,37 @@ class PartialDateType:
 
 
 def build(cls: type[T], row: RowMapping) -> T:
-    """A GraphQL object from a Core row: columns by name; `id` as the Node id; partial dates whole."""
-    partial_dates = getattr(cls, "PARTIAL_DATES", ())
+    """A GraphQL object from a Core row: columns by name; `id` as the Node id; partial dates whole.
+
+    Relationship fields are left for `prefetch` to fill."""
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if not field.init:
-            continue
-        if field.name == "id":
+    for name, kind in _plan(cls):
+        if kind == "id":
             values["id"] = str(row["id"])
-        elif field.name == "uuid":
+        elif kind == "uuid":
             values["uuid"] = row["id"]
-        elif field.name in partial_dates:
-            values[field.name] = PartialDateType.from_columns(row, field.name)
+        elif kind == "partial_date":
+            values[name] = PartialDateType.from_columns(row, name)
         else:
-            values[field.name] = _plain(row[field.name])
+            values[name] = _plain(row[name])
     return cls(**values)
+
+
+@cache
+def _plan(cls: type) -> list[tuple[str, str]]:
+    """How `build` fills each field of `cls` (worked out once per type)."""
+    partial_dates = getattr(cls, "PARTIAL_DATES", ())
+    plan = []
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if not field.init or field.default is NOT_LOADED:
+            continue
+        if field.name in ("id", "uuid"):
+            plan.append((field.name, field.name))
+        elif field.name in partial_dates:
+            plan.append((field.name, "partial_date"))
+        else:
+            plan.append((field.name, "column"))
+    return plan
 
 
 def _plain(value: Any) -> Any:
@@ -104,11 +120,9 @@ class CitationType:
     note: str | None
     source_id: Private[uuid.UUID]
 
-    @strawberry.field
-    def source(self, info: Info) -> Annotated["SourceType", strawberry.lazy("..sources.types")]:
-        from ..sources.types import SourceType
+    RELATED: ClassVar[dict] = {"source": One(lazy("registry.graphql.sources.types:SourceType"), "source_id")}
 
-        return load_node(info, SourceType, self.source_id)
+    source: Annotated["SourceType", strawberry.lazy("..sources.types")] = related_field()
 
 
 @strawberry.interface(description="Something backed by citations")
@@ -116,9 +130,9 @@ class Cited:
     uuid: Private[uuid.UUID]
     ENTITY_TYPE: ClassVar[EntityType]
 
-    @strawberry.field(description="The sources this statement rests on")
-    def citations(self, info: Info) -> list[CitationType]:
-        return _attached(info, CitationType, self)
+    RELATED: ClassVar[dict] = {"citations": Attached(lambda: Citation.__table__, partial(build, CitationType))}
+
+    citations: list[CitationType] = related_field("The sources this statement rests on")
 
 
 def _uuid_or_none(text: str) -> uuid.UUID | None:
@@ -126,6 +140,10 @@ def _uuid_or_none(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
+
+
+def _tag_name(row: RowMapping) -> str:
+    return row["name"]
 
 
 @strawberry.interface(description="A first-class record: versioned, named, cited")
@@ -136,18 +154,15 @@ class Record(Cited):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Other names: spelling variants, abbreviations, translations")
-    def aliases(self, info: Info) -> list[AliasType]:
-        return _attached(info, AliasType, self)
+    RELATED: ClassVar[dict] = {
+        "aliases": Attached(lambda: Alias.__table__, partial(build, AliasType)),
+        "identifiers": Attached(lambda: ExternalIdentifier.__table__, partial(build, ExternalIdentifierType)),
+        "tags": Attached(lambda: Tag.__table__, _tag_name),
+    }
 
-    @strawberry.field(description="Keys partner systems know this record by")
-    def identifiers(self, info: Info) -> list[ExternalIdentifierType]:
-        return _attached(info, ExternalIdentifierType, self)
-
-    @strawberry.field
-    def tags(self, info: Info) -> list[str]:
-        loader = info.context.loaders.attached(Tag.__table__, self.ENTITY_TYPE, _tag_name)
-        return loader.load(self.uuid)
+    aliases: list[AliasType] = related_field("Other names: spelling variants, abbreviations, translations")
+    identifiers: list[ExternalIdentifierType] = related_field("Keys partner systems know this record by")
+    tags: list[str] = related_field()
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Self | None]:
@@ -156,26 +171,8 @@ class Record(Cited):
         found = await info.context.loaders.node(cls).load_many([i for i in ids if i is not None])
         by_id = dict(zip([i for i in ids if i is not None], found, strict=True))
         nodes = [by_id.get(i) for i in ids]
+        await prefetch(info, nodes, info.selected_fields[0].selections)
         if required and None in nodes:
             missing = [node_id for node_id, node in zip(node_ids, nodes, strict=True) if node is None]
             raise bad_argument("id", f"no {cls.__name__.removesuffix('Type')} with id {missing[0]!r}")
         return nodes
-
-
-def load_node(info: Info, cls: type[T], key: Any) -> Awaitable[T | None] | None:
-    """The live record `key` of `cls`, through this request's loader (a future, not a coroutine)."""
-    return None if key is None else info.context.loaders.node(cls).load(key)
-
-
-def load_related(info: Info, cls: type[T], column: str, key: Any) -> Awaitable[list[T]]:
-    """Every live row of `cls`'s table whose `column` is `key`."""
-    return info.context.loaders.related(cls, column).load(key)
-
-
-def _attached(info: Info, cls: type[T], subject: Cited) -> Awaitable[list[T]]:
-    table = cls.MODEL.__table__
-    return info.context.loaders.attached(table, subject.ENTITY_TYPE, partial(build, cls)).load(subject.uuid)
-
-
-def _tag_name(row: RowMapping) -> str:
-    return row["name"]

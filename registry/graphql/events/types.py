@@ -2,13 +2,14 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
-from strawberry import Info, Private, relay
+from strawberry import Private, relay
 
 from ...models import Event, EventParticipant
 from ...models.enums import EntityType
 from ..core.enums import EventKind, EventParticipantRole
 from ..core.participation import Participation
-from ..core.types import CountryType, PartialDateType, Record, load_node, load_related
+from ..core.prefetch import Many, One, lazy, related_field
+from ..core.types import CountryType, PartialDateType, Record
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementType
@@ -22,6 +23,12 @@ class EventType(Record, relay.Node):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.EVENT
     MODEL: ClassVar[type] = Event
     PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("date",)
+    RELATED: ClassVar[dict] = {
+        "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
+        "participants": Many(lazy("registry.graphql.events.types:EventParticipantType"), "event_id"),
+        "agreements_signed": Many(lazy("registry.graphql.agreements.types:AgreementType"), "signing_event_id"),
+        "projects": Many(lazy("registry.graphql.projects.types:ProjectEventType"), "event_id"),
+    }
 
     id: relay.NodeID[str]
     title: str
@@ -31,37 +38,21 @@ class EventType(Record, relay.Node):
     description: str | None
     country_code: Private[str | None]
 
-    @strawberry.field
-    def country(self, info: Info) -> CountryType | None:
-        return load_node(info, CountryType, self.country_code)
-
-    @strawberry.field(description="People and organizations present, with their role")
-    def participants(self, info: Info) -> list["EventParticipantType"]:
-        return load_related(info, EventParticipantType, "event_id", self.uuid)
-
-    @strawberry.field(description="Outcome: agreements signed at this event")
-    def agreements_signed(
-        self, info: Info
-    ) -> list[Annotated["AgreementType", strawberry.lazy("..agreements.types")]]:
-        from ..agreements.types import AgreementType
-
-        return load_related(info, AgreementType, "signing_event_id", self.uuid)
-
-    @strawberry.field(description="Outcome: projects launched, discussed or advanced here")
-    def projects(self, info: Info) -> list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]]:
-        from ..projects.types import ProjectEventType
-
-        return load_related(info, ProjectEventType, "event_id", self.uuid)
+    country: CountryType | None = related_field()
+    participants: list["EventParticipantType"] = related_field("People and organizations present, with their role")
+    agreements_signed: list[Annotated["AgreementType", strawberry.lazy("..agreements.types")]] = related_field("Outcome: agreements signed at this event")
+    projects: list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]] = related_field("Outcome: projects launched, discussed or advanced here")
 
 
 @strawberry.type(name="EventParticipant", description="A person or organization at an event, with a role")
 class EventParticipantType(Participation):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.EVENT_PARTICIPANT
     MODEL: ClassVar[type] = EventParticipant
+    RELATED: ClassVar[dict] = {
+        "event": One(lazy("registry.graphql.events.types:EventType"), "event_id"),
+    }
 
     role: EventParticipantRole
     event_id: Private[uuid.UUID]
 
-    @strawberry.field
-    def event(self, info: Info) -> EventType | None:
-        return load_node(info, EventType, self.event_id)
+    event: EventType | None = related_field()

@@ -6,11 +6,13 @@ from typing import Annotated
 import sqlalchemy as sa
 import strawberry
 from strawberry import Info
+from strawberry.types.nodes import SelectedField
 
 from ...models import Figure
 from ..core.enums import FigureMetric, FigureQualifier, FigureUnit
 from ..core.filters import DateWindow, overlaps, window_bounds
 from ..core.ordering import live
+from ..core.prefetch import prefetch, selections_under
 from ..core.types import PartialDateType, build
 from ..sources.types import SourceType
 from .types import FigureType
@@ -30,10 +32,9 @@ class FigurePoint:
     figure: FigureType
 
     @strawberry.field(description="The documents stating this value")
-    async def sources(self, info: Info) -> list[SourceType]:
-        citations = await self.figure.citations(info)
-        source_ids = list(dict.fromkeys(citation.source_id for citation in citations))
-        return await info.context.loaders.node(SourceType).load_many(source_ids)
+    def sources(self) -> list[SourceType]:
+        # the figure's citations are prefetched with their sources (see figure_series)
+        return list({c.source.uuid: c.source for c in self.figure.citations}.values())
 
 
 @strawberry.type
@@ -59,9 +60,9 @@ class FigureSeriesQuery:
             sa.func.coalesce(_figures.c.period_lower, _figures.c.period_upper), _figures.c.period_upper,
             _figures.c.slug,
         )
-        points = []
-        for row in await info.context.fetch(statement):
-            figure = build(FigureType, row)
-            points.append(FigurePoint(period=figure.period, value=figure.value, value_max=figure.value_max,
-                                      unit=figure.unit, qualifier=figure.qualifier, figure=figure))
-        return points
+        figures = [build(FigureType, row) for row in await info.context.fetch(statement)]
+        selections = info.selected_fields[0].selections
+        with_sources = [SelectedField("citations", {}, {}, [SelectedField("source", {}, {}, [])])]
+        await prefetch(info, figures, selections_under(selections, "figure") + with_sources)
+        return [FigurePoint(period=f.period, value=f.value, value_max=f.value_max, unit=f.unit,
+                            qualifier=f.qualifier, figure=f) for f in figures]

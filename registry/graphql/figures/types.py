@@ -3,12 +3,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
-from strawberry import Info, Private, relay
+from strawberry import Private, relay
 
 from ...models import Figure
 from ...models.enums import EntityType
 from ..core.enums import FigureMetric, FigureQualifier, FigureUnit
-from ..core.types import CountryType, PartialDateType, Record, load_node
+from ..core.prefetch import One, lazy, related_field
+from ..core.types import CountryType, PartialDateType, Record
 
 if TYPE_CHECKING:
     from ..organizations.types import OrganizationType
@@ -22,6 +23,12 @@ class FigureType(Record, relay.Node):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.FIGURE
     MODEL: ClassVar[type] = Figure
     PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("period",)
+    RELATED: ClassVar[dict] = {
+        "from_country": One(lazy("registry.graphql.core.types:CountryType"), "from_country_code"),
+        "to_country": One(lazy("registry.graphql.core.types:CountryType"), "to_country_code"),
+        "subject_project": One(lazy("registry.graphql.projects.types:ProjectType"), "subject_project_id"),
+        "subject_organization": One(lazy("registry.graphql.organizations.types:OrganizationType"), "subject_organization_id"),
+    }
 
     id: relay.NodeID[str]
     metric: FigureMetric
@@ -37,26 +44,7 @@ class FigureType(Record, relay.Node):
     subject_project_id: Private[uuid.UUID | None]
     subject_organization_id: Private[uuid.UUID | None]
 
-    @strawberry.field(description="Direction: from this country (null with toCountry null: bilateral)")
-    def from_country(self, info: Info) -> CountryType | None:
-        return load_node(info, CountryType, self.from_country_code)
-
-    @strawberry.field(description="Direction: to this country")
-    def to_country(self, info: Info) -> CountryType | None:
-        return load_node(info, CountryType, self.to_country_code)
-
-    @strawberry.field(description="The project the figure is about")
-    def subject_project(
-        self, info: Info
-    ) -> Annotated["ProjectType", strawberry.lazy("..projects.types")] | None:
-        from ..projects.types import ProjectType
-
-        return load_node(info, ProjectType, self.subject_project_id)
-
-    @strawberry.field(description="The organization the figure is about")
-    def subject_organization(
-        self, info: Info
-    ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.subject_organization_id)
+    from_country: CountryType | None = related_field("Direction: from this country (null with toCountry null: bilateral)")
+    to_country: CountryType | None = related_field("Direction: to this country")
+    subject_project: Annotated["ProjectType", strawberry.lazy("..projects.types")] | None = related_field("The project the figure is about")
+    subject_organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = related_field("The organization the figure is about")

@@ -2,14 +2,15 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
-from strawberry import Info, Private, relay
+from strawberry import Private, relay
 
 from ...models import (
     Organization,
 )
 from ...models.enums import EntityType
 from ..core.enums import OrganizationKind
-from ..core.types import CountryType, PartialDateType, Record, load_node, load_related
+from ..core.prefetch import Many, One, lazy, related_field
+from ..core.types import CountryType, PartialDateType, Record
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementPartyType, AgreementSignatoryType
@@ -26,6 +27,17 @@ class OrganizationType(Record, relay.Node):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.ORGANIZATION
     MODEL: ClassVar[type] = Organization
     PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("founded", "dissolved")
+    RELATED: ClassVar[dict] = {
+        "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
+        "parent": One(lazy("registry.graphql.organizations.types:OrganizationType"), "parent_id"),
+        "children": Many(lazy("registry.graphql.organizations.types:OrganizationType"), "parent_id"),
+        "positions": Many(lazy("registry.graphql.people.types:PositionType"), "organization_id"),
+        "projects": Many(lazy("registry.graphql.projects.types:ProjectParticipantType"), "organization_id"),
+        "agreements": Many(lazy("registry.graphql.agreements.types:AgreementPartyType"), "organization_id"),
+        "signatures": Many(lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "organization_id"),
+        "events": Many(lazy("registry.graphql.events.types:EventParticipantType"), "organization_id"),
+        "figures": Many(lazy("registry.graphql.figures.types:FigureType"), "subject_organization_id"),
+    }
 
     id: relay.NodeID[str]
     name: str = strawberry.field(description="Preferred name; other spellings are in aliases")
@@ -37,58 +49,12 @@ class OrganizationType(Record, relay.Node):
     country_code: Private[str | None]
     parent_id: Private[uuid.UUID | None]
 
-    @strawberry.field
-    def country(self, info: Info) -> CountryType | None:
-        return load_node(info, CountryType, self.country_code)
-
-    @strawberry.field(description="The organization this one belongs to")
-    def parent(self, info: Info) -> "OrganizationType | None":
-        return load_node(info, OrganizationType, self.parent_id)
-
-    @strawberry.field(description="Organizations that belong to this one")
-    def children(self, info: Info) -> list["OrganizationType"]:
-        return load_related(info, OrganizationType, "parent_id", self.uuid)
-
-    @strawberry.field(description="Posts people held here")
-    def positions(self, info: Info) -> list[Annotated["PositionType", strawberry.lazy("..people.types")]]:
-        from ..people.types import PositionType
-
-        return load_related(info, PositionType, "organization_id", self.uuid)
-
-    @strawberry.field(description="Projects it takes part in, with its role")
-    def projects(
-        self, info: Info
-    ) -> list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]]:
-        from ..projects.types import ProjectParticipantType
-
-        return load_related(info, ProjectParticipantType, "organization_id", self.uuid)
-
-    @strawberry.field(description="Agreements it is a party to")
-    def agreements(
-        self, info: Info
-    ) -> list[Annotated["AgreementPartyType", strawberry.lazy("..agreements.types")]]:
-        from ..agreements.types import AgreementPartyType
-
-        return load_related(info, AgreementPartyType, "organization_id", self.uuid)
-
-    @strawberry.field(description="Agreements signed on its behalf")
-    def signatures(
-        self, info: Info
-    ) -> list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]]:
-        from ..agreements.types import AgreementSignatoryType
-
-        return load_related(info, AgreementSignatoryType, "organization_id", self.uuid)
-
-    @strawberry.field(description="Events it took part in, with its role")
-    def events(
-        self, info: Info
-    ) -> list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]]:
-        from ..events.types import EventParticipantType
-
-        return load_related(info, EventParticipantType, "organization_id", self.uuid)
-
-    @strawberry.field(description="Figures stated about it")
-    def figures(self, info: Info) -> list[Annotated["FigureType", strawberry.lazy("..figures.types")]]:
-        from ..figures.types import FigureType
-
-        return load_related(info, FigureType, "subject_organization_id", self.uuid)
+    country: CountryType | None = related_field()
+    parent: "OrganizationType | None" = related_field("The organization this one belongs to")
+    children: list["OrganizationType"] = related_field("Organizations that belong to this one")
+    positions: list[Annotated["PositionType", strawberry.lazy("..people.types")]] = related_field("Posts people held here")
+    projects: list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]] = related_field("Projects it takes part in, with its role")
+    agreements: list[Annotated["AgreementPartyType", strawberry.lazy("..agreements.types")]] = related_field("Agreements it is a party to")
+    signatures: list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]] = related_field("Agreements signed on its behalf")
+    events: list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]] = related_field("Events it took part in, with its role")
+    figures: list[Annotated["FigureType", strawberry.lazy("..figures.types")]] = related_field("Figures stated about it")

@@ -2,11 +2,12 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
-from strawberry import Info, Private, relay
+from strawberry import Private, relay
 
 from ...models import Person, Position
 from ...models.enums import EntityType
-from ..core.types import Cited, CountryType, PartialDateType, Record, load_node, load_related
+from ..core.prefetch import Many, One, lazy, related_field
+from ..core.types import Cited, CountryType, PartialDateType, Record
 
 if TYPE_CHECKING:
     from ..agreements.types import AgreementSignatoryType
@@ -21,6 +22,13 @@ __all__ = ["PersonType", "PositionType"]
 class PersonType(Record, relay.Node):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.PERSON
     MODEL: ClassVar[type] = Person
+    RELATED: ClassVar[dict] = {
+        "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
+        "positions": Many(lazy("registry.graphql.people.types:PositionType"), "person_id"),
+        "events": Many(lazy("registry.graphql.events.types:EventParticipantType"), "person_id"),
+        "agreements_signed": Many(lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "person_id"),
+        "projects": Many(lazy("registry.graphql.projects.types:ProjectParticipantType"), "person_id"),
+    }
 
     id: relay.NodeID[str]
     display_name: str = strawberry.field(description="Preferred full name; other spellings are in aliases")
@@ -30,37 +38,11 @@ class PersonType(Record, relay.Node):
     description: str | None
     country_code: Private[str | None]
 
-    @strawberry.field
-    def country(self, info: Info) -> CountryType | None:
-        return load_node(info, CountryType, self.country_code)
-
-    @strawberry.field(description="Posts held, each with its period or the date it is known for")
-    def positions(self, info: Info) -> list["PositionType"]:
-        return load_related(info, PositionType, "person_id", self.uuid)
-
-    @strawberry.field(description="Events attended, with the role")
-    def events(
-        self, info: Info
-    ) -> list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]]:
-        from ..events.types import EventParticipantType
-
-        return load_related(info, EventParticipantType, "person_id", self.uuid)
-
-    @strawberry.field(description="Agreements this person signed")
-    def agreements_signed(
-        self, info: Info
-    ) -> list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]]:
-        from ..agreements.types import AgreementSignatoryType
-
-        return load_related(info, AgreementSignatoryType, "person_id", self.uuid)
-
-    @strawberry.field(description="Projects this person took part in")
-    def projects(
-        self, info: Info
-    ) -> list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]]:
-        from ..projects.types import ProjectParticipantType
-
-        return load_related(info, ProjectParticipantType, "person_id", self.uuid)
+    country: CountryType | None = related_field()
+    positions: list["PositionType"] = related_field("Posts held, each with its period or the date it is known for")
+    events: list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]] = related_field("Events attended, with the role")
+    agreements_signed: list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]] = related_field("Agreements this person signed")
+    projects: list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]] = related_field("Projects this person took part in")
 
 
 @strawberry.type(name="Position", description="A post a person held in an organization")
@@ -68,6 +50,10 @@ class PositionType(Cited):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.POSITION
     MODEL: ClassVar[type] = Position
     PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("period", "as_of")
+    RELATED: ClassVar[dict] = {
+        "person": One(lazy("registry.graphql.people.types:PersonType"), "person_id"),
+        "organization": One(lazy("registry.graphql.organizations.types:OrganizationType"), "organization_id"),
+    }
 
     title: str
     period: PartialDateType | None = strawberry.field(description="When the post was held")
@@ -75,14 +61,5 @@ class PositionType(Cited):
     person_id: Private[uuid.UUID]
     organization_id: Private[uuid.UUID | None]
 
-    @strawberry.field
-    def person(self, info: Info) -> PersonType | None:
-        return load_node(info, PersonType, self.person_id)
-
-    @strawberry.field
-    def organization(
-        self, info: Info
-    ) -> Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None:
-        from ..organizations.types import OrganizationType
-
-        return load_node(info, OrganizationType, self.organization_id)
+    person: PersonType | None = related_field()
+    organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = related_field()

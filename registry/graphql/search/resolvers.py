@@ -10,6 +10,7 @@ from strawberry import Info, relay
 from ...models import SearchEntry
 from ...models.enums import EntityType
 from ..core.errors import bad_argument
+from ..core.prefetch import prefetch, selections_under
 from ..core.registry import NODE_TYPES
 from ..core.text_search import matching_entries, query_words
 
@@ -76,8 +77,10 @@ class SearchQuery:
         for kind, ids in ids_by_kind.items():
             found = await info.context.loaders.node(NODE_TYPES[kind]).load_many(ids)
             nodes.update({(kind, i): node for i, node in zip(ids, found, strict=True)})
-        return [
+        results = [
             SearchHit(node=node, matched_name=hit["matched"][1:], score=float(hit["score"]))
             for hit in hits
             if (node := nodes.get((EntityType(hit["subject_type"]), hit["subject_id"]))) is not None
         ]
+        await prefetch(info, [r.node for r in results], selections_under(info.selected_fields[0].selections, "node"))
+        return results

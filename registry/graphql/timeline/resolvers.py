@@ -14,6 +14,7 @@ from ...models import Agreement, Event, Project
 from ..core.errors import bad_argument
 from ..core.filters import DateWindow, overlaps, window_bounds
 from ..core.ordering import live
+from ..core.prefetch import prefetch, selections_under
 from ..core.registry import NODE_TYPES
 from ..core.types import PartialDateType, build
 
@@ -95,4 +96,6 @@ class TimelineQuery:
             ]
 
         batches = await asyncio.gather(*(items_of(kind) for kind in (kinds or list(TimelineItemKind))))
-        return sorted((item for batch in batches for item in batch), key=_sort_key)[:first]
+        items = sorted((item for batch in batches for item in batch), key=_sort_key)[:first]
+        await prefetch(info, [i.node for i in items], selections_under(info.selected_fields[0].selections, "node"))
+        return items

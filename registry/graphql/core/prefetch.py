@@ -1,0 +1,182 @@
+"""Filling relationship fields before the response is built, one batch per relationship and level.
+
+Relationship fields (a project's participants, a participant's organization…) are plain
+attributes, not resolvers: Strawberry then serves them like any column, without building an
+Info object and a future per field, which was most of the time a nested list took. Whatever
+hands objects to the response (a connection, `node`, search hits…) calls `prefetch` with the
+client's selection: for each relationship the client asked for, every parent of that level is
+loaded in one DataLoader batch, the results are set on the parents, and the walk goes down.
+The number of statements follows the query's shape, never the number of rows.
+
+A type lists its relationships in `RELATED` (merged along its bases); a relationship field is
+declared with `related_field()`, whose value is NOT_LOADED until prefetch sets it, so a path
+that forgot to prefetch fails loudly instead of answering with an empty list.
+"""
+
+import asyncio
+import importlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from strawberry.utils.str_converters import to_camel_case
+
+if TYPE_CHECKING:
+    from .dataloaders import Loaders
+
+__all__ = ["NOT_LOADED", "Attached", "Many", "One", "lazy", "prefetch", "related_field", "selections_under"]
+
+
+def lazy(path: str) -> Callable[[], type]:
+    """`"module:Name"`, imported when first needed (types of different domains refer to each other)."""
+    module, _, name = path.partition(":")
+    return lambda: getattr(importlib.import_module(module), name)
+
+
+class _NotLoaded:
+    """The value of a relationship nobody prefetched: GraphQL fails on it instead of answering wrongly."""
+
+    def __repr__(self) -> str:
+        return "NOT_LOADED"
+
+
+NOT_LOADED: Any = _NotLoaded()
+
+
+def related_field(description: str | None = None) -> Any:
+    """A relationship field: NOT_LOADED until `prefetch` sets it."""
+    return strawberry.field(default=NOT_LOADED, description=description)
+
+
+@dataclass(frozen=True)
+class One:
+    """The record whose primary key is in the parent's `key` attribute (None when the key is)."""
+
+    target: Callable[[], type]
+    key: str
+
+    async def load(self, loaders: "Loaders", parents: Sequence[Any]) -> list[Any]:
+        keys = [getattr(parent, self.key) for parent in parents]
+        present = [key for key in keys if key is not None]
+        found = dict(zip(present, await loaders.node(self.target()).load_many(present), strict=True))
+        return [found.get(key) if key is not None else None for key in keys]
+
+
+@dataclass(frozen=True)
+class Many:
+    """The rows of the target's table whose `column` holds the parent's id."""
+
+    target: Callable[[], type]
+    column: str
+
+    async def load(self, loaders: "Loaders", parents: Sequence[Any]) -> list[Any]:
+        return await loaders.related(self.target(), self.column).load_many([parent.uuid for parent in parents])
+
+
+@dataclass(frozen=True)
+class Attached:
+    """Rows of a generic-relation table (citations, aliases…) about the parent, made by `make`."""
+
+    table: Callable[[], Any]
+    make: Callable[[Any], Any]
+
+    async def load(self, loaders: "Loaders", parents: Sequence[Any]) -> list[Any]:
+        subject_type = type(parents[0]).ENTITY_TYPE
+        loader = loaders.attached(self.table(), subject_type, self.make)
+        return await loader.load_many([parent.uuid for parent in parents])
+
+
+@cache
+def _related_specs(cls: type) -> dict[str, Any]:
+    specs: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        specs.update(base.__dict__.get("RELATED", {}))
+    return specs
+
+
+@cache
+def _graphql_names(cls: type) -> dict[str, str]:
+    """GraphQL field name → Python attribute (the schema camel-cases names unless a field sets one)."""
+    return {
+        field.graphql_name or to_camel_case(field.python_name): field.python_name
+        for field in cls.__strawberry_definition__.fields
+    }
+
+
+@cache
+def _type_names(cls: type) -> set[str]:
+    definition = cls.__strawberry_definition__
+    return {definition.name, *(interface.name for interface in definition.interfaces)}
+
+
+def _requested(cls: type, selections: Iterable[Selection]) -> dict[str, list[Selection]]:
+    """The relationship fields of `cls` that `selections` ask for, with their merged sub-selections."""
+    specs, names, type_names = _related_specs(cls), _graphql_names(cls), _type_names(cls)
+    requested: dict[str, list[Selection]] = defaultdict(list)
+
+    def walk(items: Iterable[Selection]) -> None:
+        for item in items:
+            if isinstance(item, SelectedField):
+                python_name = names.get(item.name)
+                if python_name in specs:
+                    requested[python_name] += item.selections
+            elif isinstance(item, (InlineFragment, FragmentSpread)):
+                if item.type_condition is None or item.type_condition in type_names:
+                    walk(item.selections)
+
+    walk(selections)
+    return requested
+
+
+async def _prefetch_class(loaders: "Loaders", cls: type, parents: list[Any], selections: list[Selection]) -> None:
+    specs = _related_specs(cls)
+    requested = _requested(cls, selections)
+    names = list(requested)
+    values = await asyncio.gather(*(specs[name].load(loaders, parents) for name in names))
+    children: list[Any] = []
+    for name, loaded in zip(names, values, strict=True):
+        for parent, value in zip(parents, loaded, strict=True):
+            setattr(parent, name, value)
+        found = [v for value in loaded for v in (value if isinstance(value, list) else [value]) if v is not None]
+        unique = list({id(v): v for v in found}.values())  # loaders hand out one object per record
+        children.append(_prefetch(loaders, unique, requested[name]))
+    await asyncio.gather(*children)
+
+
+async def _prefetch(loaders: "Loaders", objects: list[Any], selections: list[Selection]) -> None:
+    if not objects or not selections:
+        return
+    by_class: dict[type, list[Any]] = defaultdict(list)
+    for obj in objects:
+        if hasattr(type(obj), "__strawberry_definition__"):
+            by_class[type(obj)].append(obj)
+    await asyncio.gather(*(_prefetch_class(loaders, cls, group, selections) for cls, group in by_class.items()))
+
+
+async def prefetch(info: Info, objects: Iterable[Any], selections: list[Selection]) -> None:
+    """Fill every relationship `selections` asks for on `objects` (and below), level by level."""
+    await _prefetch(info.context.loaders, [obj for obj in objects if obj is not None], selections)
+
+
+def selections_under(selections: Iterable[Selection], *path: str) -> list[Selection]:
+    """The selections found by following field names `path` (through fragments) from `selections`."""
+    current = list(selections)
+    for name in path:
+        found: list[Selection] = []
+
+        def walk(items: Iterable[Selection]) -> None:
+            for item in items:
+                if isinstance(item, SelectedField):
+                    if item.name == name:
+                        found.extend(item.selections)
+                else:
+                    walk(item.selections)
+
+        walk(current)
+        current = found
+    return current
