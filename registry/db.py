@@ -28,9 +28,9 @@ def create_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Async
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_pre_ping=True
-    )
+    # No pre-ping: it would add a round trip to every checkout (one per request on the read path);
+    # connections are recycled instead, and a dropped one fails that request only.
+    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,6 +4,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -39,6 +40,15 @@ class Query(
     nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order")
 
 
+# The depth and alias limits are validation rules. Each limiter instance makes its rule class
+# anew, and the validation cache keys on the rule classes: made once here, so every request
+# shares them and a repeated query is validated once, not on every request.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
 def _unexpected(error: GraphQLError) -> bool:
     """Mask errors that did not come from us on purpose (bugs, database failures)."""
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
@@ -48,8 +58,7 @@ schema = strawberry.Schema(
     query=Query,
     # factories: a fresh extension per request (the parser and validation caches are module-wide)
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
