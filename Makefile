@@ -27,6 +27,15 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# Benchmark (bench/README.md): PostgreSQL on 127.0.0.1:5432, or REGISTRY_BENCH_DATABASE_URL.
+bench: install
+	$(BIN)/python -m bench.run
+
+# The CI smoke test, under two minutes: both databases, one and two workers; fails only when broken.
+bench-quick: install
+	$(BIN)/python -m bench.run --quick --database sqlite --workers 1
+	$(BIN)/python -m bench.run --quick --database postgres --workers 2
+
 schema: install
 	$(BIN)/registry schema export schema.graphql
 

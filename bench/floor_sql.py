@@ -1,0 +1,272 @@
+"""The floor's SQL: each measured query as ONE statement whose only value is the whole response body.
+
+The database builds the JSON (json_build_object/json_agg on PostgreSQL, json_object/
+json_group_array on SQLite), including Relay global ids (base64 of "Project:<uuid>") and the
+keyset cursor, in the same field order as the GraphQL response. Each builder below is written
+once against a small dialect layer; the statements mirror the server's semantics (live rows
+only, the same ordering and tie-breakers, the same search scoring).
+"""
+
+from datetime import date
+from functools import lru_cache
+
+__all__ = ["DIALECTS", "Dialect", "project_detail", "project_page", "search", "timeline"]
+
+
+class Dialect:
+    """PostgreSQL spelling; SQLite overrides what differs."""
+
+    binary_collation = 'COLLATE "C"'
+
+    def obj(self, **fields: str) -> str:
+        return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in fields.items()) + ")"
+
+    def object_array(self, item: str, source: str, order: str) -> str:
+        """A JSON array of `item` (an object) per row of `source`, in `order`; [] when there are none."""
+        return f"(SELECT COALESCE(json_agg({item} ORDER BY {order}), '[]'::json) FROM {source})"
+
+    def nested(self, subquery: str) -> str:
+        """A subquery whose value is JSON (an object), embedded in an outer object."""
+        return f"({subquery})"
+
+    def boolean(self, condition: str) -> str:
+        return f"({condition})"
+
+    def global_id(self, type_name: str, id_column: str) -> str:
+        # at most 12 + 1 + 36 bytes: under the 57 that make one base64 line (no newline inserted)
+        return f"encode(convert_to('{type_name}:' || {id_column}::text, 'UTF8'), 'base64')"
+
+    def cursor(self, title: str, id_column: str) -> str:
+        """The server's keyset cursor: urlsafe base64 of the JSON list [title, id hex]."""
+        as_json = f"json_build_array({title}, replace({id_column}::text, '-', ''))::text"
+        return f"translate(encode(convert_to({as_json}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+
+    def uuid_value(self, value):
+        return value
+
+    def date_value(self, value: date):
+        return value
+
+    def matching(self, words: list[str]) -> tuple[list[str], dict]:
+        """WHERE terms (on search_entry e) holding every folded word: LIKE, served by the pg_trgm index."""
+        return [f"e.folded LIKE :word{i}" for i in range(len(words))], {
+            f"word{i}": f"%{word}%" for i, word in enumerate(words)
+        }
+
+    def document(self, expression: str) -> str:
+        return f"({expression})::text"
+
+
+class SQLite(Dialect):
+    binary_collation = "COLLATE BINARY"
+
+    def obj(self, **fields: str) -> str:
+        return "json_object(" + ", ".join(f"'{key}', {value}" for key, value in fields.items()) + ")"
+
+    def object_array(self, item: str, source: str, order: str) -> str:
+        # SQLite 3.40 has no ORDER BY inside aggregates: aggregate an ordered subquery instead.
+        # A value leaving a sorted subquery loses its JSON subtype, hence json() around it.
+        ordered = f"SELECT {item} AS item FROM {source} ORDER BY {order}"
+        return f"json((SELECT json_group_array(json(item)) FROM ({ordered})))"
+
+    def nested(self, subquery: str) -> str:
+        return f"json(({subquery}))"
+
+    def boolean(self, condition: str) -> str:
+        return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
+
+    def global_id(self, type_name: str, id_column: str) -> str:
+        return f"global_id('{type_name}', {id_column})"  # a function the floor registers on each connection
+
+    def cursor(self, title: str, id_column: str) -> str:
+        return f"page_cursor({title}, {id_column})"  # likewise
+
+    def uuid_value(self, value):
+        return value.hex  # SQLAlchemy stores UUIDs on SQLite as 32 hex digits
+
+    def date_value(self, value: date):
+        return value.isoformat()
+
+    def matching(self, words: list[str]) -> tuple[list[str], dict]:
+        # As the server does: the FTS5 trigram table for words of 3+ letters, LIKE for shorter ones.
+        long_words = [w for w in words if len(w) >= 3]
+        short_words = [w for w in words if len(w) < 3]
+        terms = [f"e.folded LIKE :word{i}" for i in range(len(short_words))]
+        params = {f"word{i}": f"%{word}%" for i, word in enumerate(short_words)}
+        if long_words:
+            terms.append("e.id IN (SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH :fts)")
+            params["fts"] = " AND ".join(f'"{w}"' for w in long_words)
+        return terms, params
+
+    def document(self, expression: str) -> str:
+        return expression
+
+
+DIALECTS = {"postgresql": Dialect(), "sqlite": SQLite()}
+
+
+def _optional(column: str, expression: str) -> str:
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {expression} END"
+
+
+def _precision(value: str) -> str:
+    """registry.partial_date's precision, from the stored text: an interval, or the length of the date."""
+    length = f"length(rtrim({value}, '~'))"  # without the approximate mark
+    return (f"CASE WHEN {value} LIKE '%/%' THEN 'RANGE' WHEN {length} = 10 THEN 'DAY' "
+            f"WHEN {length} = 7 THEN 'MONTH' ELSE 'YEAR' END")
+
+
+def _partial_date(d: Dialect, column: str, whole: bool = True) -> str:
+    if not whole:
+        return _optional(column, d.obj(value=column))
+    bounds = {"lower": f"{column}_lower", "upper": f"{column}_upper"}
+    return _optional(column, d.obj(value=column, precision=_precision(column), **bounds))
+
+
+def _project_fields(d: Dialect, p: str) -> dict[str, str]:
+    """Q1's project selection (Q2 adds to it), for the project row aliased `p`."""
+    country = _optional("c.code", d.obj(code="c.code", name="c.name"))
+    organization = _optional("o.id", d.obj(name="o.name", country=country))
+    return {
+        "id": d.global_id("Project", f"{p}.id"),
+        "title": f"{p}.title",
+        "status": f"upper({p}.status)",
+        "actual": _partial_date(d, f"{p}.actual"),
+        "participants": d.object_array(
+            d.obj(role="upper(pp.role)", organization=organization),
+            "project_participant pp "
+            "LEFT JOIN organization o ON o.id = pp.organization_id AND o.deleted_at IS NULL "
+            f"LEFT JOIN country c ON c.code = o.country_code WHERE pp.project_id = {p}.id",
+            "pp.id",
+        ),
+        "citations": d.object_array(
+            d.obj(excerpt="ci.excerpt", source=d.obj(title="so.title")),
+            f"citation ci JOIN source so ON so.id = ci.source_id WHERE ci.subject_type = 'project' "
+            f"AND ci.subject_id = {p}.id",
+            "ci.id",
+        ),
+    }
+
+
+@lru_cache
+def project_page(d: Dialect, first: int, after: bool) -> str:
+    """Q1. Parameters when `after`: after_title, after_id.
+
+    The first page is a statement of its own: one text for both, with `:after_title IS NULL OR …`,
+    would make PostgreSQL's generic plan (used after five executions) unable to seek the index."""
+    seek = "AND (p.title, p.id) > (:after_title, :after_id) " if after else ""
+    edges = d.object_array(d.obj(node=d.obj(**_project_fields(d, "p"))), "shown p", "p.title, p.id")
+    page_info = d.obj(
+        endCursor=f"(SELECT {d.cursor('title', 'id')} FROM shown ORDER BY title DESC, id DESC LIMIT 1)",
+        hasNextPage=d.boolean(f"(SELECT count(*) FROM page) > {first}"),
+    )
+    return (
+        f"WITH page AS (SELECT * FROM project p WHERE p.deleted_at IS NULL {seek}"
+        f"ORDER BY p.title, p.id LIMIT {first + 1}), "
+        f"shown AS (SELECT * FROM page ORDER BY title, id LIMIT {first}) "
+        f"SELECT {d.document(d.obj(data=d.obj(projects=d.obj(edges=edges, pageInfo=page_info))))}"
+    )
+
+
+@lru_cache
+def project_detail(d: Dialect) -> str:
+    """Q2. Parameter: id."""
+    agreement = _optional("a.id", d.obj(title="a.title", signed=_partial_date(d, "a.signed", whole=False)))
+    event = _optional("ev.id", d.obj(title="ev.title", date=_partial_date(d, "ev.date", whole=False)))
+    node = d.obj(
+        **_project_fields(d, "p"),
+        agreements=d.object_array(
+            d.obj(agreement=agreement),
+            "project_agreement pa LEFT JOIN agreement a ON a.id = pa.agreement_id AND a.deleted_at IS NULL "
+            "WHERE pa.project_id = p.id",
+            "pa.id",
+        ),
+        events=d.object_array(
+            d.obj(event=event),
+            "project_event pe LEFT JOIN event ev ON ev.id = pe.event_id AND ev.deleted_at IS NULL "
+            "WHERE pe.project_id = p.id",
+            "pe.id",
+        ),
+    )
+    found = d.nested(f"SELECT {node} FROM project p WHERE p.id = :id AND p.deleted_at IS NULL")
+    return f"SELECT {d.document(d.obj(data=d.obj(node=found)))}"
+
+
+# search kind → (table alias, table, GraphQL type, the name field the query selects)
+_SEARCHED = {
+    "organization": ("o", "organization", "Organization", {"name": "name"}),
+    "person": ("pe", "person", "Person", {"displayName": "display_name"}),
+    "project": ("pr", "project", "Project", {"title": "title"}),
+    "agreement": ("a", "agreement", "Agreement", {"title": "title"}),
+    "event": ("ev", "event", "Event", {"title": "title"}),
+    "source": ("so", "source", "Source", {"title": "title"}),
+    "figure": ("f", "figure", "Figure", {}),
+}
+
+
+def search(d: Dialect, words: list[str], first: int = 20) -> tuple[str, dict]:
+    """Q3, for query words already folded (registry.search_text). Returns the statement and its parameters."""
+    terms, params = d.matching(words)
+    folded = " ".join(words)
+    params |= {"folded": folded, "prefix": f"{folded}%"}
+    score = ("CASE WHEN e.folded = :folded THEN 3.0 WHEN e.folded LIKE :prefix THEN 2.0 ELSE 1.0 END "
+             "+ CASE WHEN e.is_primary THEN 0.5 ELSE 0.0 END")
+    # as the server: min() over "0<name>" / "1<alias>" names the preferred name when it matched
+    preferred_first = "CASE WHEN e.is_primary THEN '0' ELSE '1' END || e.text"
+    hits = (
+        f"SELECT e.subject_type, e.subject_id, max({score}) AS score, min({preferred_first}) AS matched "
+        f"FROM search_entry e WHERE {' AND '.join(terms)} GROUP BY e.subject_type, e.subject_id "
+        f"ORDER BY score DESC, matched, e.subject_id LIMIT {first}"
+    )
+    joins, nodes = [], []
+    for kind, (alias, table, type_name, names) in _SEARCHED.items():
+        joins.append(f"LEFT JOIN {table} {alias} ON h.subject_type = '{kind}' AND {alias}.id = h.subject_id "
+                     f"AND {alias}.deleted_at IS NULL")
+        fields = {key: f"{alias}.{column}" for key, column in names.items()}
+        nodes.append(f"WHEN '{kind}' THEN {d.obj(id=d.global_id(type_name, f'{alias}.id'), **fields)}")
+    found = "COALESCE(" + ", ".join(f"{alias}.id" for alias, *_ in _SEARCHED.values()) + ") IS NOT NULL"
+    node = f"CASE h.subject_type {' '.join(nodes)} END"
+    item = d.obj(matchedName="substr(h.matched, 2)", score="h.score", node=node)
+    source = f"hits h {' '.join(joins)} WHERE {found}"
+    body = d.obj(data=d.obj(search=d.object_array(item, source, "h.score DESC, h.matched, h.subject_id")))
+    return f"WITH hits AS ({hits}) SELECT {d.document(body)}", params
+
+
+# timeline kind (GraphQL name) → (table, GraphQL type, partial-date column), in the server's order
+_TIMELINE = [
+    ("EVENT", "event", "Event", "date"),
+    ("AGREEMENT_INITIALED", "agreement", "Agreement", "initialed"),
+    ("AGREEMENT_SIGNED", "agreement", "Agreement", "signed"),
+    ("AGREEMENT_RATIFIED", "agreement", "Agreement", "ratified"),
+    ("AGREEMENT_IN_FORCE", "agreement", "Agreement", "in_force"),
+    ("AGREEMENT_ENDED", "agreement", "Agreement", "ended"),
+    ("PROJECT_PLANNED", "project", "Project", "planned"),
+    ("PROJECT_CARRIED_OUT", "project", "Project", "actual"),
+]
+
+
+def timeline(d: Dialect, start: date | None, end: date | None, first: int = 50) -> tuple[str, dict]:
+    """Q4: each kind's first items overlapping [start, end], merged and cut to `first`."""
+    members = []
+    for rank, (kind, table, type_name, column) in enumerate(_TIMELINE):
+        lower, upper = f"t.{column}_lower", f"t.{column}_upper"
+        window = [f"({lower} IS NOT NULL OR {upper} IS NOT NULL)"]
+        if end is not None:
+            window.append(f"({lower} IS NULL OR {lower} <= :end)")
+        if start is not None:
+            window.append(f"({upper} IS NULL OR {upper} >= :start)")
+        members.append(
+            f"SELECT * FROM (SELECT {rank} AS rank, '{kind}' AS kind, t.title, t.{column} AS value, "
+            f"{lower} AS lower, {upper} AS upper, {d.global_id(type_name, 't.id')} AS node_id FROM {table} t "
+            f"WHERE t.deleted_at IS NULL AND t.{column} IS NOT NULL AND {' AND '.join(window)} "
+            f"ORDER BY COALESCE({lower}, {upper}), {upper} LIMIT {first}) AS m{rank}"
+        )
+    # the server's merge: sorted by (lower or the first day, upper or the last day, title), stable by kind
+    order = f"i.lower ASC NULLS FIRST, i.upper ASC NULLS LAST, i.title {d.binary_collation}, i.rank"
+    when = d.obj(value="i.value", precision=_precision("i.value"), lower="i.lower", upper="i.upper")
+    item = d.obj(kind="i.kind", title="i.title", date=when, node=d.obj(id="i.node_id"))
+    body = d.obj(data=d.obj(timeline=d.object_array(item, "shown i", order)))
+    statement = (f"WITH items AS ({' UNION ALL '.join(members)}), "
+                 f"shown AS (SELECT * FROM items i ORDER BY {order} LIMIT {first}) SELECT {d.document(body)}")
+    bounds = {"start": start, "end": end}
+    return statement, {name: d.date_value(value) for name, value in bounds.items() if value is not None}

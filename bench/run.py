@@ -1,0 +1,162 @@
+"""Run the benchmark: generate data, start the real server and the SQL floor, load both, report.
+
+    python -m bench.run                              # PostgreSQL, scale 1, 5 s warm-up + 20 s each
+    python -m bench.run --quick --database sqlite    # the CI smoke test: tiny scale, short windows
+    python -m bench.run --scale 10 --skip-generate   # reuse a database generated earlier
+
+For each worker count (1, then 2) both servers run side by side; each measurement loads the
+server, then the floor, with the same requests, so `ratio = server rps / floor rps` compares
+like with like in the same minute. Exits non-zero when something is broken (a server does not
+start, a response is an error, the floor and the server disagree); missing a target is reported,
+not failed.
+"""
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+
+from registry.db import is_sqlite
+
+from . import report
+from .databases import RESULTS_DIR, bench_database_url
+from .generate import generate
+from .load import REQUEST_TIMEOUT, LoadSpec
+from .parity import compare_answers
+from .servers import HOST, ServerProcess, floor_server, registry_server
+from .statements import count_statements
+from .workload import MEASUREMENTS, HttpRequest, build_workload
+
+
+@dataclass(frozen=True)
+class Options:
+    database_url: str
+    scale: float
+    generate: bool
+    workers: list[int]
+    measurements: list[str]
+    warmup: float
+    duration: float
+    max_requests: int
+    concurrency: int
+    parity_checks: int
+
+
+def _options() -> Options:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="scale 0.02, 0.3 s warm-up, 1 s windows")
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--database-url", help="an explicit SQLAlchemy async URL (overrides --database)")
+    parser.add_argument("--scale", type=float, help="data scale (default 1, or 0.02 with --quick)")
+    parser.add_argument("--skip-generate", action="store_true", help="measure the database as it is")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--measurements", nargs="+", choices=MEASUREMENTS, default=MEASUREMENTS,
+                        help="only these (default: all)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up per measurement (default 5)")
+    parser.add_argument("--duration", type=float, help="seconds measured per measurement (default 20)")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="cap per measured window")
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    quick = args.quick
+    return Options(
+        database_url=bench_database_url(args.database, args.database_url),
+        scale=args.scale if args.scale is not None else (0.02 if quick else 1.0),
+        generate=not args.skip_generate,
+        workers=args.workers,
+        measurements=args.measurements,
+        warmup=args.warmup if args.warmup is not None else (0.3 if quick else 5.0),
+        duration=args.duration if args.duration is not None else (1.0 if quick else 20.0),
+        max_requests=args.max_requests,
+        concurrency=args.concurrency,
+        parity_checks=3 if quick else 20,
+    )
+
+
+def _drive(server: ServerProcess, requests: list[HttpRequest], options: Options) -> dict:
+    """Load `server` from a separate client process; returns the client's summary."""
+    spec = LoadSpec(host=HOST, port=server.port, requests=[r.to_json() for r in requests],
+                    concurrency=options.concurrency, warmup=options.warmup, duration=options.duration,
+                    max_requests=options.max_requests)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=RESULTS_DIR) as spec_file:
+        json.dump(asdict(spec), spec_file)
+        spec_file.flush()
+        done = subprocess.run([sys.executable, "-m", "bench.load", spec_file.name], capture_output=True,
+                              text=True, timeout=options.warmup + options.duration + REQUEST_TIMEOUT + 30,
+                              check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the load client failed against {server.name}:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _measure(name: str, server: ServerProcess, floor: ServerProcess, requests: list[HttpRequest],
+             statements: dict, options: Options) -> dict:
+    server.reset_peak_memory()
+    cpu_before = server.cpu_seconds()
+    measured = _drive(server, requests, options)
+    cpu_used = [after - before for before, after in zip(cpu_before, server.cpu_seconds(), strict=True)]
+    rss = server.peak_memory_mb()
+    baseline = _drive(floor, requests, options)
+    ratio = measured["rps"] / baseline["rps"] if baseline["rps"] else None
+    return {
+        "name": name, "workers": server.workers, **measured, "ratio": ratio,
+        "statements": statements[name]["statements"], "checkouts": statements[name]["checkouts"],
+        "rss_mb": max(rss), "rss_mb_workers": rss,
+        "worker_cpu_share": [round(c / sum(cpu_used), 2) if sum(cpu_used) else None for c in cpu_used],
+        "floor": baseline,
+    }
+
+
+def main() -> int:
+    options = _options()
+    url = options.database_url
+    database = "sqlite" if is_sqlite(url) else "postgresql"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    if options.generate:
+        generate(url, options.scale)
+    environment = report.describe_environment(url)
+    workload = asyncio.run(build_workload(url))
+    statements = asyncio.run(count_statements(url, workload))
+    counts = ", ".join(f"{name}={count['statements']}" for name, count in statements.items())
+    print(f"statements per request: {counts}", flush=True)
+
+    measurements = []
+    problems = [f"{name} failed in-process: {count['error']}"
+                for name, count in statements.items() if count["error"]]
+    log_dir = RESULTS_DIR / "logs"
+    for workers in options.workers:
+        with registry_server(url, workers, log_dir) as server, floor_server(url, workers, log_dir) as floor:
+            problems += compare_answers(server.port, floor.port, workload, options.parity_checks)
+            for name in options.measurements:
+                measurement = _measure(name, server, floor, workload[name], statements, options)
+                measurements.append(measurement)
+                print(f"  workers={workers} {name:<12} {measurement['rps']:8.1f} rps  "
+                      f"floor {measurement['floor']['rps']:8.1f} rps  errors {measurement['errors']}",
+                      flush=True)
+
+    checks = report.target_checks(measurements, statements) if database == "postgresql" else []
+    for m in measurements:
+        if m["errors"] or m["floor"]["errors"]:
+            samples = m["error_samples"] or m["floor"]["error_samples"]
+            problems.append(f"errors in {m['name']} workers={m['workers']}: {samples}")
+    report.print_summary(measurements, checks, problems)
+    path = report.write_results({
+        **environment, "database": database, "scale": options.scale,
+        "options": asdict(options) | {"database_url": sa.make_url(url).render_as_string(hide_password=True)},
+        "statements": statements, "problems": problems, "targets": checks, "measurements": measurements,
+    }, database, options.scale)
+    print()
+    for line in report.result_lines(measurements, database, options.scale):
+        print(line)
+    print(f"\nresults written to {path}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""SQL statements per request, counted in-process on the real app (the same code `registry serve` runs).
+
+Each request is sent once to warm up (and, for GET, to fill the response cache), then again with a
+`before_cursor_execute` listener on the app's engine: the second run is the steady state a
+measurement sees. Connection checkouts are counted too: on PostgreSQL the engine pings
+(pool_pre_ping) at each checkout, one more round trip per checkout.
+"""
+
+import httpx
+from asgi_lifespan import LifespanManager
+from sqlalchemy import event
+
+from registry.app import create_app
+from registry.config import Environment, Settings
+
+from . import queries
+from .workload import HttpRequest
+
+__all__ = ["count_statements"]
+
+PAGE_SIZES = (5, 100)  # Q1 at two page sizes: the count must not depend on it
+
+
+class _Counter:
+    def __init__(self):
+        self.statements = self.checkouts = 0
+
+    def statement(self, *_args) -> None:
+        self.statements += 1
+
+    def checkout(self, *_args) -> None:
+        self.checkouts += 1
+
+
+async def _send(client: httpx.AsyncClient, request: HttpRequest) -> str | None:
+    """Send the request; returns the error it answered with, if any."""
+    headers = {"content-type": "application/json"} if request.body else {}
+    response = await client.request(request.method, request.target, content=request.body, headers=headers)
+    if response.status_code != 200 or "errors" in response.json():
+        return f"HTTP {response.status_code}: {response.text[:300]}"
+    return None
+
+
+async def count_statements(database_url: str, workload: dict[str, list[HttpRequest]]) -> dict[str, dict]:
+    """{measurement: {"statements", "checkouts", "error"}}, plus "Q1-first-5"/"Q1-first-100".
+
+    A request that fails is still counted (its statements up to the failure) and its error kept."""
+    samples = {name: requests[1 if len(requests) > 1 else 0] for name, requests in workload.items()}
+    for first in PAGE_SIZES:
+        samples[f"Q1-first-{first}"] = HttpRequest.post(queries.project_page(first), {"after": None})
+    app = create_app(Settings(database_url=database_url, env=Environment.PRODUCTION))
+    counts = {}
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            engine = app.state.engine.sync_engine
+            for name, request in samples.items():
+                await _send(client, request)
+                counter = _Counter()
+                event.listen(engine, "before_cursor_execute", counter.statement)
+                event.listen(engine, "checkout", counter.checkout)
+                try:
+                    error = await _send(client, request)
+                finally:
+                    event.remove(engine, "before_cursor_execute", counter.statement)
+                    event.remove(engine, "checkout", counter.checkout)
+                counts[name] = {"statements": counter.statements, "checkouts": counter.checkouts,
+                                "error": error}
+    return counts
