@@ -21,11 +21,20 @@ __all__ = ["AgreementPartyType", "AgreementSignatoryType", "AgreementType"]
 Organization = Annotated["OrganizationType", strawberry.lazy("..organizations.types")]
 
 
-@strawberry.type(name="Agreement", description="A treaty or agreement; each step of its life has its own date")
+@strawberry.type(
+    name="Agreement", description="A treaty or agreement; each step of its life has its own date"
+)
 class AgreementType(Record, relay.Node):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.AGREEMENT
     MODEL: ClassVar[type] = Agreement
-    PARTIAL_DATES: ClassVar[tuple[str, ...]] = ("initialed", "signed", "ratified", "in_force", "ended", "valid")
+    PARTIAL_DATES: ClassVar[tuple[str, ...]] = (
+        "initialed",
+        "signed",
+        "ratified",
+        "in_force",
+        "ended",
+        "valid",
+    )
     RELATED: ClassVar[dict] = {
         "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
         "parties": Many(lazy("registry.graphql.agreements.types:AgreementPartyType"), "agreement_id"),
@@ -52,8 +61,12 @@ class AgreementType(Record, relay.Node):
     country: CountryType | None = related_field("Where it was signed")
     parties: list["AgreementPartyType"] = related_field()
     signatories: list["AgreementSignatoryType"] = related_field()
-    signing_event: Annotated["EventType", strawberry.lazy("..events.types")] | None = related_field("The event at which it was signed")
-    projects: list[Annotated["ProjectAgreementType", strawberry.lazy("..projects.types")]] = related_field("Projects resting on it")
+    signing_event: Annotated["EventType", strawberry.lazy("..events.types")] | None = related_field(
+        "The event at which it was signed"
+    )
+    projects: list[Annotated["ProjectAgreementType", strawberry.lazy("..projects.types")]] = related_field(
+        "Projects resting on it"
+    )
 
 
 @strawberry.type(name="AgreementParty", description="A party to an agreement")

@@ -26,5 +26,7 @@ class Participation(Cited):
     organization_id: Private[uuid.UUID | None]
     person_id: Private[uuid.UUID | None]
 
-    organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = related_field()
+    organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = (
+        related_field()
+    )
     person: Annotated["PersonType", strawberry.lazy("..people.types")] | None = related_field()

@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = [
-    "AliasType", "CitationType", "Cited", "CountryType", "PartialDateType", "Record", "build",
+    "AliasType",
+    "CitationType",
+    "Cited",
+    "CountryType",
+    "PartialDateType",
+    "Record",
+    "build",
 ]
 
 
@@ -43,8 +49,13 @@ class PartialDateType:
         if value is None:
             return None
         parsed = PartialDate.parse(value)
-        return cls(value=value, precision=parsed.precision, approximate=parsed.approximate,
-                   lower=row[f"{name}_lower"], upper=row[f"{name}_upper"])
+        return cls(
+            value=value,
+            precision=parsed.precision,
+            approximate=parsed.approximate,
+            lower=row[f"{name}_lower"],
+            upper=row[f"{name}_upper"],
+        )
 
 
 def build(cls: type[T], row: RowMapping) -> T:
@@ -130,7 +141,9 @@ class Cited:
     uuid: Private[uuid.UUID]
     ENTITY_TYPE: ClassVar[EntityType]
 
-    RELATED: ClassVar[dict] = {"citations": Attached(lambda: Citation.__table__, partial(build, CitationType))}
+    RELATED: ClassVar[dict] = {
+        "citations": Attached(lambda: Citation.__table__, partial(build, CitationType))
+    }
 
     citations: list[CitationType] = related_field("The sources this statement rests on")
 
@@ -165,7 +178,9 @@ class Record(Cited):
     tags: list[str] = related_field()
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Self | None]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
         """Relay's node(id:) lookup, batched through the by-id loader."""
         ids = [_uuid_or_none(node_id) for node_id in node_ids]
         found = await info.context.loaders.node(cls).load_many([i for i in ids if i is not None])

@@ -26,7 +26,9 @@ class EventType(Record, relay.Node):
     RELATED: ClassVar[dict] = {
         "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
         "participants": Many(lazy("registry.graphql.events.types:EventParticipantType"), "event_id"),
-        "agreements_signed": Many(lazy("registry.graphql.agreements.types:AgreementType"), "signing_event_id"),
+        "agreements_signed": Many(
+            lazy("registry.graphql.agreements.types:AgreementType"), "signing_event_id"
+        ),
         "projects": Many(lazy("registry.graphql.projects.types:ProjectEventType"), "event_id"),
     }
 
@@ -39,9 +41,15 @@ class EventType(Record, relay.Node):
     country_code: Private[str | None]
 
     country: CountryType | None = related_field()
-    participants: list["EventParticipantType"] = related_field("People and organizations present, with their role")
-    agreements_signed: list[Annotated["AgreementType", strawberry.lazy("..agreements.types")]] = related_field("Outcome: agreements signed at this event")
-    projects: list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]] = related_field("Outcome: projects launched, discussed or advanced here")
+    participants: list["EventParticipantType"] = related_field(
+        "People and organizations present, with their role"
+    )
+    agreements_signed: list[Annotated["AgreementType", strawberry.lazy("..agreements.types")]] = (
+        related_field("Outcome: agreements signed at this event")
+    )
+    projects: list[Annotated["ProjectEventType", strawberry.lazy("..projects.types")]] = related_field(
+        "Outcome: projects launched, discussed or advanced here"
+    )
 
 
 @strawberry.type(name="EventParticipant", description="A person or organization at an event, with a role")

@@ -27,7 +27,9 @@ class FigureType(Record, relay.Node):
         "from_country": One(lazy("registry.graphql.core.types:CountryType"), "from_country_code"),
         "to_country": One(lazy("registry.graphql.core.types:CountryType"), "to_country_code"),
         "subject_project": One(lazy("registry.graphql.projects.types:ProjectType"), "subject_project_id"),
-        "subject_organization": One(lazy("registry.graphql.organizations.types:OrganizationType"), "subject_organization_id"),
+        "subject_organization": One(
+            lazy("registry.graphql.organizations.types:OrganizationType"), "subject_organization_id"
+        ),
     }
 
     id: relay.NodeID[str]
@@ -44,7 +46,13 @@ class FigureType(Record, relay.Node):
     subject_project_id: Private[uuid.UUID | None]
     subject_organization_id: Private[uuid.UUID | None]
 
-    from_country: CountryType | None = related_field("Direction: from this country (null with toCountry null: bilateral)")
+    from_country: CountryType | None = related_field(
+        "Direction: from this country (null with toCountry null: bilateral)"
+    )
     to_country: CountryType | None = related_field("Direction: to this country")
-    subject_project: Annotated["ProjectType", strawberry.lazy("..projects.types")] | None = related_field("The project the figure is about")
-    subject_organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = related_field("The organization the figure is about")
+    subject_project: Annotated["ProjectType", strawberry.lazy("..projects.types")] | None = related_field(
+        "The project the figure is about"
+    )
+    subject_organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = (
+        related_field("The organization the figure is about")
+    )

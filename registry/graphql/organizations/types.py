@@ -34,7 +34,9 @@ class OrganizationType(Record, relay.Node):
         "positions": Many(lazy("registry.graphql.people.types:PositionType"), "organization_id"),
         "projects": Many(lazy("registry.graphql.projects.types:ProjectParticipantType"), "organization_id"),
         "agreements": Many(lazy("registry.graphql.agreements.types:AgreementPartyType"), "organization_id"),
-        "signatures": Many(lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "organization_id"),
+        "signatures": Many(
+            lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "organization_id"
+        ),
         "events": Many(lazy("registry.graphql.events.types:EventParticipantType"), "organization_id"),
         "figures": Many(lazy("registry.graphql.figures.types:FigureType"), "subject_organization_id"),
     }
@@ -52,9 +54,21 @@ class OrganizationType(Record, relay.Node):
     country: CountryType | None = related_field()
     parent: "OrganizationType | None" = related_field("The organization this one belongs to")
     children: list["OrganizationType"] = related_field("Organizations that belong to this one")
-    positions: list[Annotated["PositionType", strawberry.lazy("..people.types")]] = related_field("Posts people held here")
-    projects: list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]] = related_field("Projects it takes part in, with its role")
-    agreements: list[Annotated["AgreementPartyType", strawberry.lazy("..agreements.types")]] = related_field("Agreements it is a party to")
-    signatures: list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]] = related_field("Agreements signed on its behalf")
-    events: list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]] = related_field("Events it took part in, with its role")
-    figures: list[Annotated["FigureType", strawberry.lazy("..figures.types")]] = related_field("Figures stated about it")
+    positions: list[Annotated["PositionType", strawberry.lazy("..people.types")]] = related_field(
+        "Posts people held here"
+    )
+    projects: list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]] = related_field(
+        "Projects it takes part in, with its role"
+    )
+    agreements: list[Annotated["AgreementPartyType", strawberry.lazy("..agreements.types")]] = related_field(
+        "Agreements it is a party to"
+    )
+    signatures: list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]] = (
+        related_field("Agreements signed on its behalf")
+    )
+    events: list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]] = related_field(
+        "Events it took part in, with its role"
+    )
+    figures: list[Annotated["FigureType", strawberry.lazy("..figures.types")]] = related_field(
+        "Figures stated about it"
+    )

@@ -26,7 +26,9 @@ class PersonType(Record, relay.Node):
         "country": One(lazy("registry.graphql.core.types:CountryType"), "country_code"),
         "positions": Many(lazy("registry.graphql.people.types:PositionType"), "person_id"),
         "events": Many(lazy("registry.graphql.events.types:EventParticipantType"), "person_id"),
-        "agreements_signed": Many(lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "person_id"),
+        "agreements_signed": Many(
+            lazy("registry.graphql.agreements.types:AgreementSignatoryType"), "person_id"
+        ),
         "projects": Many(lazy("registry.graphql.projects.types:ProjectParticipantType"), "person_id"),
     }
 
@@ -39,10 +41,18 @@ class PersonType(Record, relay.Node):
     country_code: Private[str | None]
 
     country: CountryType | None = related_field()
-    positions: list["PositionType"] = related_field("Posts held, each with its period or the date it is known for")
-    events: list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]] = related_field("Events attended, with the role")
-    agreements_signed: list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]] = related_field("Agreements this person signed")
-    projects: list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]] = related_field("Projects this person took part in")
+    positions: list["PositionType"] = related_field(
+        "Posts held, each with its period or the date it is known for"
+    )
+    events: list[Annotated["EventParticipantType", strawberry.lazy("..events.types")]] = related_field(
+        "Events attended, with the role"
+    )
+    agreements_signed: list[Annotated["AgreementSignatoryType", strawberry.lazy("..agreements.types")]] = (
+        related_field("Agreements this person signed")
+    )
+    projects: list[Annotated["ProjectParticipantType", strawberry.lazy("..projects.types")]] = related_field(
+        "Projects this person took part in"
+    )
 
 
 @strawberry.type(name="Position", description="A post a person held in an organization")
@@ -62,4 +72,6 @@ class PositionType(Cited):
     organization_id: Private[uuid.UUID | None]
 
     person: PersonType | None = related_field()
-    organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = related_field()
+    organization: Annotated["OrganizationType", strawberry.lazy("..organizations.types")] | None = (
+        related_field()
+    )

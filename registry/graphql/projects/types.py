@@ -46,11 +46,17 @@ class ProjectType(Record, relay.Node):
     country: CountryType | None = related_field()
     participants: list["ProjectParticipantType"] = related_field("Who takes part, and how")
     agreements: list["ProjectAgreementType"] = related_field("Agreements the project rests on")
-    events: list["ProjectEventType"] = related_field("Events where it was launched, discussed or reached a milestone")
-    figures: list[Annotated["FigureType", strawberry.lazy("..figures.types")]] = related_field("Figures stated about it")
+    events: list["ProjectEventType"] = related_field(
+        "Events where it was launched, discussed or reached a milestone"
+    )
+    figures: list[Annotated["FigureType", strawberry.lazy("..figures.types")]] = related_field(
+        "Figures stated about it"
+    )
 
 
-@strawberry.type(name="ProjectParticipant", description="An organization (and/or person) in a project, with a role")
+@strawberry.type(
+    name="ProjectParticipant", description="An organization (and/or person) in a project, with a role"
+)
 class ProjectParticipantType(Participation):
     ENTITY_TYPE: ClassVar[EntityType] = EntityType.PROJECT_PARTICIPANT
     MODEL: ClassVar[type] = ProjectParticipant
