@@ -14,6 +14,7 @@ not failed.
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -102,6 +103,9 @@ def _measure(name: str, server: ServerProcess, floor: ServerProcess, requests: l
     measured = _drive(server, requests, options)
     cpu_used = [after - before for before, after in zip(cpu_before, server.cpu_seconds(), strict=True)]
     rss = server.peak_memory_mb()
+    # The run itself keeps about 3 runnable (workers, PostgreSQL, client): much more means something
+    # else was using the machine, and the numbers are not comparable.
+    load = os.getloadavg()[0]
     baseline = _drive(floor, requests, options)
     ratio = measured["rps"] / baseline["rps"] if baseline["rps"] else None
     return {
@@ -109,7 +113,7 @@ def _measure(name: str, server: ServerProcess, floor: ServerProcess, requests: l
         "statements": statements[name]["statements"], "checkouts": statements[name]["checkouts"],
         "rss_mb": max(rss), "rss_mb_workers": rss,
         "worker_cpu_share": [round(c / sum(cpu_used), 2) if sum(cpu_used) else None for c in cpu_used],
-        "floor": baseline,
+        "load_average": load, "floor": baseline,
     }
 
 
@@ -137,8 +141,8 @@ def main() -> int:
                 measurement = _measure(name, server, floor, workload[name], statements, options)
                 measurements.append(measurement)
                 print(f"  workers={workers} {name:<12} {measurement['rps']:8.1f} rps  "
-                      f"floor {measurement['floor']['rps']:8.1f} rps  errors {measurement['errors']}",
-                      flush=True)
+                      f"floor {measurement['floor']['rps']:8.1f} rps  errors {measurement['errors']}  "
+                      f"load average {measurement['load_average']:.1f}", flush=True)
 
     checks = report.target_checks(measurements, statements) if database == "postgresql" else []
     for m in measurements:
