@@ -1,13 +1,10 @@
 """Async engine and sessions. One engine per process; sessions per request or command."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-__all__ = ["create_engine", "create_sessionmaker", "is_sqlite", "session_scope"]
+__all__ = ["create_engine", "create_sessionmaker", "is_sqlite"]
 
 
 def is_sqlite(url: str | sa.URL) -> bool:
@@ -36,9 +33,3 @@ def create_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Async
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
-
-@asynccontextmanager
-async def session_scope(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits on success and rolls back on any error."""
-    async with sessions() as session, session.begin():
-        yield session

@@ -252,8 +252,6 @@ class FigureUnit(StrEnum):
     RANK = "rank"
 
 
-MONEY_UNITS = frozenset({FigureUnit.USD, FigureUnit.EUR, FigureUnit.RUB, FigureUnit.KZT, FigureUnit.BYR})
-
 
 class FigureQualifier(StrEnum):
     EXACT = "exact"
