@@ -78,8 +78,9 @@ class RelationMixin(SQLModel):
 
 # Sorting by a nullable date puts undated rows last through this sentinel; keyset cursors need a
 # non-NULL sort key. Written as a literal (not a bound parameter) so PostgreSQL matches the
-# expression indexes built on it.
-UNDATED = sa.literal_column("'9999-12-31'", sa.Date)
+# expression indexes built on it. Not 9999-12-31: asyncpg sends date.max as PostgreSQL's
+# 'infinity', so a cursor holding it would compare below every row.
+UNDATED = sa.literal_column("'9999-01-01'", sa.Date)
 
 
 def undated_last(*columns: Any) -> sa.ColumnElement:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -47,25 +48,36 @@ class SortKey:
     descending: bool = False
 
 
+# Sort values that JSON cannot hold travel as their text and are read back by the key's type.
+_FROM_TEXT: dict[type, Callable[[str], Any]] = {
+    date: date.fromisoformat,
+    datetime: datetime.fromisoformat,
+    uuid.UUID: uuid.UUID,
+    Decimal: Decimal,
+}
+
+
 def _to_json(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return value.hex
+    if isinstance(value, Decimal):
+        return str(value)
     if hasattr(value, "value"):  # enums
         return value.value
     return value
 
 
 def _from_json(value: Any, expression: sa.ColumnElement) -> Any:
-    python_type = expression.type.python_type if value is not None else None
-    if python_type is datetime:
-        return datetime.fromisoformat(value)
-    if python_type is date:
-        return date.fromisoformat(value)
-    if python_type is uuid.UUID:
-        return uuid.UUID(value)
-    return value
+    if value is None:
+        return None
+    from_text = _FROM_TEXT.get(expression.type.python_type)
+    if from_text is None:
+        return value
+    if not isinstance(value, str):
+        raise ValueError
+    return from_text(value)
 
 
 def _encode(values: list[Any]) -> str:
@@ -78,7 +90,7 @@ def _decode(cursor: str, keys: list[SortKey], argument: str) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
         return [_from_json(v, k.expression) for v, k in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, binascii.Error, NotImplementedError):
+    except (ValueError, TypeError, InvalidOperation, binascii.Error, NotImplementedError):
         raise bad_argument(argument, "not a cursor of this list with this ordering") from None
 
 
