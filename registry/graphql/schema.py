@@ -1,7 +1,10 @@
 """The GraphQL schema: each domain's Query joined by inheritance, plus Relay's node lookups."""
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -54,7 +57,21 @@ def _unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
-schema = strawberry.Schema(
+logger = logging.getLogger("registry.graphql")
+
+
+class RegistrySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Strawberry logs every error with a traceback; a client's bad input is not a server fault
+        # and would bury the real ones, so only unexpected errors are logged as errors.
+        for error in errors:
+            if _unexpected(error):
+                logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+            else:
+                logger.debug("client error: %s", error.message)
+
+
+schema = RegistrySchema(
     query=Query,
     # factories: a fresh extension per request (the parser and validation caches are module-wide)
     extensions=[

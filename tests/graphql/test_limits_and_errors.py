@@ -1,5 +1,7 @@
 """Depth, alias and token limits; user errors keep their message, internal ones are masked."""
 
+import logging
+
 from registry.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql_errors
@@ -45,9 +47,11 @@ async def test_unknown_enum_literal_is_located(client):
     assert errors[0]["locations"] == [{"line": 1, "column": query.index("FINISHED") + 1}]
 
 
-async def test_bad_date_window_names_the_argument(client):
+async def test_bad_date_window_names_the_argument(client, caplog):
     errors = await gql_errors(client, '{ events(filter: {date: {from: "Sept 2002"}}) { totalCount } }')
     assert errors[0]["extensions"]["argument"] == "filter.date.from"
+    # a client's mistake is not logged as a server error
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
 async def test_global_id_of_the_wrong_type_names_the_argument(client):
@@ -59,9 +63,11 @@ async def test_global_id_of_the_wrong_type_names_the_argument(client):
     assert errors[0]["extensions"]["argument"] == "filter.organization"
 
 
-async def test_internal_errors_are_masked(empty_database):
+async def test_internal_errors_are_masked_and_logged(empty_database, caplog):
     # an unmigrated database makes every query fail inside the server
     async for client in asgi_client(app_settings(empty_database)):
         errors = await gql_errors(client, "{ projects { totalCount } }")
         assert errors[0]["message"] == "Unexpected error."
         assert "no such table" not in str(errors) and "relation" not in str(errors)
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "registry.graphql"]
+    assert logged and logged[0].exc_info is not None, caplog.text  # the operator sees the cause
