@@ -1,5 +1,6 @@
 """The FastAPI application factory: `/graphql`, `/healthz`, `/readyz`."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,23 @@ class _Router(GraphQLRouter):
         return orjson.dumps(data)  # several times faster than json.dumps on large nested lists
 
 
+def _settle_heap() -> None:
+    """Garbage-collector settings for a server process; the reasons are in bench/README.md.
+
+    A nested page allocates tens of thousands of short-lived objects, and sixteen requests in
+    flight keep enough of them alive that CPython's default thresholds (700 allocations) start
+    collections that walk every long-lived object: a quarter of Q1's time went to the collector.
+    Freezing what start-up built (modules, schema, pools) takes it out of every later collection,
+    and a larger first threshold lets most request objects die before a collection sees them.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
+GC_YOUNG_THRESHOLD = 20_000
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or default_settings
 
@@ -35,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessions = create_sessionmaker(engine)
+        _settle_heap()
         try:
             yield
         finally:

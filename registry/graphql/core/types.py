@@ -5,9 +5,10 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeVar
 
+import sqlalchemy as sa
 import strawberry
 from sqlalchemy.engine import RowMapping
 from strawberry import Info, Private
@@ -48,7 +49,7 @@ class PartialDateType:
         value = row[name]
         if value is None:
             return None
-        parsed = PartialDate.parse(value)
+        parsed = _parse(value)
         return cls(
             value=value,
             precision=parsed.precision,
@@ -58,43 +59,58 @@ class PartialDateType:
         )
 
 
+_parse = lru_cache(maxsize=4096)(PartialDate.parse)  # a page repeats the same few dozen dates
+
+
 def build(cls: type[T], row: RowMapping) -> T:
     """A GraphQL object from a Core row: columns by name; `id` as the Node id; partial dates whole.
 
-    Relationship fields are left for `prefetch` to fill."""
-    values: dict[str, Any] = {}
+    Relationship fields are left for `prefetch` to fill (their class default is NOT_LOADED).
+    The object's attributes are set directly rather than through the dataclass `__init__`: the
+    read path builds hundreds of objects per request and keyword passing was most of the cost."""
+    obj = cls.__new__(cls)
+    values = obj.__dict__
     for name, kind in _plan(cls):
-        if kind == "id":
-            values["id"] = str(row["id"])
-        elif kind == "uuid":
-            values["uuid"] = row["id"]
-        elif kind == "partial_date":
+        if kind is _COLUMN:
+            values[name] = row[name]
+        elif kind is _PARTIAL_DATE:
             values[name] = PartialDateType.from_columns(row, name)
+        elif kind is _NUMBER:
+            values[name] = _plain_number(row[name])
+        elif kind is _ID:
+            values["id"] = str(row["id"])
         else:
-            values[name] = _plain(row[name])
-    return cls(**values)
+            values["uuid"] = row["id"]
+    return obj
+
+
+_COLUMN, _PARTIAL_DATE, _NUMBER, _ID, _UUID = "column", "partial_date", "number", "id", "uuid"
 
 
 @cache
-def _plan(cls: type) -> list[tuple[str, str]]:
+def _plan(cls: type) -> tuple[tuple[str, str], ...]:
     """How `build` fills each field of `cls` (worked out once per type)."""
     partial_dates = getattr(cls, "PARTIAL_DATES", ())
+    model = getattr(cls, "MODEL", None)
+    columns = model.__table__.c if model is not None else {}
     plan = []
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         if not field.init or field.default is NOT_LOADED:
             continue
         if field.name in ("id", "uuid"):
-            plan.append((field.name, field.name))
+            plan.append((field.name, _ID if field.name == "id" else _UUID))
         elif field.name in partial_dates:
-            plan.append((field.name, "partial_date"))
+            plan.append((field.name, _PARTIAL_DATE))
+        elif field.name in columns and isinstance(columns[field.name].type, sa.Numeric):
+            plan.append((field.name, _NUMBER))
         else:
-            plan.append((field.name, "column"))
-    return plan
+            plan.append((field.name, _COLUMN))
+    return tuple(plan)
 
 
-def _plain(value: Any) -> Any:
+def _plain_number(value: Decimal | None) -> Decimal | None:
     # Numeric columns come back with their scale (37000000.000000); clients want 37000000.
-    return Decimal(f"{value.normalize():f}") if isinstance(value, Decimal) else value
+    return Decimal(f"{value.normalize():f}") if value is not None else None
 
 
 @strawberry.type(name="Country", description="ISO 3166-1 country")
