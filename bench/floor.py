@@ -13,7 +13,6 @@ parsing, no validation, no objects, no response cache.
 
 import base64
 import binascii
-import json
 import os
 import uuid
 from collections.abc import Callable
@@ -46,7 +45,7 @@ def _global_id(type_name: str, hex_id: str) -> str:
 
 
 def _page_cursor(title: str, hex_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([title, hex_id]).encode()).decode()
+    return base64.urlsafe_b64encode(orjson.dumps([title, hex_id])).decode()
 
 
 def _sqlite_functions(dbapi_connection, _record) -> None:
@@ -86,7 +85,7 @@ class Floor:
         if not variables.get("after"):
             return floor_sql.project_page(self.dialect, 50, after=False), {}
         try:
-            title, hex_id = json.loads(base64.urlsafe_b64decode(variables["after"]))
+            title, hex_id = orjson.loads(base64.urlsafe_b64decode(variables["after"]))
             after_id = self.dialect.uuid_value(uuid.UUID(hex_id))
         except (ValueError, TypeError, binascii.Error):
             raise BadRequest("after: not a cursor") from None

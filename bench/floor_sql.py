@@ -38,7 +38,8 @@ class Dialect:
 
     def cursor(self, title: str, id_column: str) -> str:
         """The server's keyset cursor: urlsafe base64 of the JSON list [title, id hex]."""
-        as_json = f"json_build_array({title}, replace({id_column}::text, '-', ''))::text"
+        # written out rather than json_build_array, whose text puts a space after the comma
+        as_json = f"'[' || to_json({title})::text || ',\"' || replace({id_column}::text, '-', '') || '\"]'"
         return f"translate(encode(convert_to({as_json}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
 
     def uuid_value(self, value):

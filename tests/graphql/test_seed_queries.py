@@ -191,6 +191,17 @@ async def test_timeline_orders_items_by_their_dates(api):
         assert (item["date"]["lower"] or "0000") <= "1996-12-31" and (item["date"]["upper"] or "9999") >= "1996-01-01"
 
 
+async def test_a_short_timeline_is_the_start_of_the_whole_one(api):
+    # each kind's statement cuts its own rows; the merged page must still be the whole order's start
+    query = "query ($first: Int!) { timeline(first: $first) { kind title date { lower upper } node { id } } }"
+    whole = (await gql(api, query, first=500))["timeline"]
+    assert 50 < len(whole) < 500
+    keys = [(i["date"]["lower"] or "0000", i["date"]["upper"] or "9999", i["title"]) for i in whole]
+    assert keys == sorted(keys)
+    for first in (1, 7, 30, 100):
+        assert (await gql(api, query, first=first))["timeline"] == whole[:first], first
+
+
 async def test_timeline_kinds_and_bad_window(api):
     items = (await gql(api, '{ timeline(kinds: [AGREEMENT_SIGNED], first: 500) { kind } }'))["timeline"]
     assert items and {i["kind"] for i in items} == {"AGREEMENT_SIGNED"}

@@ -63,7 +63,10 @@ class TimelineItem:
 
 
 def _sort_key(item: TimelineItem) -> tuple:
-    return (item.date.lower or date.min, item.date.upper or date.max, item.title)
+    # the order each kind's statement cuts its rows in (see `items_of`), so the merged page is
+    # exactly the first items of the whole timeline: open starts first, open ends last, then
+    # title and id to break ties
+    return (item.date.lower or date.min, item.date.upper or date.max, item.title, item.node.uuid)
 
 
 @strawberry.type
@@ -85,7 +88,8 @@ class TimelineQuery:
             statement = (
                 sa.select(table)
                 .where(*live(table), table.c[source.date_column].is_not(None), *overlaps(lower, upper, window, ""))
-                .order_by(sa.func.coalesce(lower, upper), upper)
+                .order_by(lower.asc().nulls_first(), upper.asc().nulls_last(),
+                          table.c[source.title_column], table.c.id)
                 .limit(first)
             )
             node_type = next(t for t in NODE_TYPES.values() if t.MODEL is source.model)
