@@ -258,12 +258,14 @@ def timeline(d: Dialect, start: date | None, end: date | None, first: int = 50) 
             window.append(f"({upper} IS NULL OR {upper} >= :start)")
         members.append(
             f"SELECT * FROM (SELECT {rank} AS rank, '{kind}' AS kind, t.title, t.{column} AS value, "
-            f"{lower} AS lower, {upper} AS upper, {d.global_id(type_name, 't.id')} AS node_id FROM {table} t "
+            f"{lower} AS lower, {upper} AS upper, t.id, {d.global_id(type_name, 't.id')} AS node_id FROM {table} t "
             f"WHERE t.deleted_at IS NULL AND t.{column} IS NOT NULL AND {' AND '.join(window)} "
-            f"ORDER BY COALESCE({lower}, {upper}), {upper} LIMIT {first}) AS m{rank}"
+            f"ORDER BY {lower} ASC NULLS FIRST, {upper} ASC NULLS LAST, t.title {d.binary_collation}, t.id "
+            f"LIMIT {first}) AS m{rank}"
         )
-    # the server's merge: sorted by (lower or the first day, upper or the last day, title), stable by kind
-    order = f"i.lower ASC NULLS FIRST, i.upper ASC NULLS LAST, i.title {d.binary_collation}, i.rank"
+    # the server's order: lower (open start first), upper (open end last), title bytewise, id, then
+    # kind (an agreement's steps on one date keep the server's kind order)
+    order = f"i.lower ASC NULLS FIRST, i.upper ASC NULLS LAST, i.title {d.binary_collation}, i.id, i.rank"
     when = d.obj(value="i.value", precision=_precision("i.value"), lower="i.lower", upper="i.upper")
     item = d.obj(kind="i.kind", title="i.title", date=when, node=d.obj(id="i.node_id"))
     body = d.obj(data=d.obj(timeline=d.object_array(item, "shown i", order)))

@@ -85,11 +85,13 @@ class TimelineQuery:
             source = _SOURCES[kind]
             table = source.model.__table__
             lower, upper = table.c[f"{source.date_column}_lower"], table.c[f"{source.date_column}_upper"]
+            title = table.c[source.title_column]
+            if info.context.dialect == "postgresql":
+                title = title.collate("C")  # code-point order, as the merge below compares titles
             statement = (
                 sa.select(table)
                 .where(*live(table), table.c[source.date_column].is_not(None), *overlaps(lower, upper, window, ""))
-                .order_by(lower.asc().nulls_first(), upper.asc().nulls_last(),
-                          table.c[source.title_column], table.c.id)
+                .order_by(lower.asc().nulls_first(), upper.asc().nulls_last(), title, table.c.id)
                 .limit(first)
             )
             node_type = next(t for t in NODE_TYPES.values() if t.MODEL is source.model)
