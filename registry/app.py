@@ -27,20 +27,14 @@ class _Router(GraphQLRouter):
 
 
 def _settle_heap() -> None:
-    """Garbage-collector settings for a server process; the reasons are in bench/README.md.
+    """Take what start-up built (modules, schema, pools) out of every later garbage collection.
 
-    A nested page allocates tens of thousands of short-lived objects, and sixteen requests in
-    flight keep enough of them alive that CPython's default thresholds (700 allocations) start
-    collections that walk every long-lived object: a quarter of Q1's time went to the collector.
-    Freezing what start-up built (modules, schema, pools) takes it out of every later collection,
-    and a larger first threshold lets most request objects die before a collection sees them.
+    Sixteen nested requests in flight keep enough objects alive that CPython's collector runs
+    many full passes, each walking every long-lived object: frozen, those are skipped. (Raising
+    the first threshold as well cost ~40 MB per worker for no measurable speed: bench/README.md.)
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-
-
-GC_YOUNG_THRESHOLD = 20_000
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
