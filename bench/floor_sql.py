@@ -258,7 +258,8 @@ def timeline(d: Dialect, start: date | None, end: date | None, first: int = 50) 
             window.append(f"({upper} IS NULL OR {upper} >= :start)")
         members.append(
             f"SELECT * FROM (SELECT {rank} AS rank, '{kind}' AS kind, t.title, t.{column} AS value, "
-            f"{lower} AS lower, {upper} AS upper, t.id, {d.global_id(type_name, 't.id')} AS node_id FROM {table} t "
+            f"{lower} AS lower, {upper} AS upper, t.id, {d.global_id(type_name, 't.id')} AS node_id "
+            f"FROM {table} t "
             f"WHERE t.deleted_at IS NULL AND t.{column} IS NOT NULL AND {' AND '.join(window)} "
             f"ORDER BY {lower} ASC NULLS FIRST, {upper} ASC NULLS LAST, t.title {d.binary_collation}, t.id "
             f"LIMIT {first}) AS m{rank}"

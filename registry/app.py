@@ -31,7 +31,7 @@ def _settle_heap() -> None:
 
     Sixteen nested requests in flight keep enough objects alive that CPython's collector runs
     many full passes, each walking every long-lived object: frozen, those are skipped. (Raising
-    the first threshold as well cost ~40 MB per worker for no measurable speed: bench/README.md.)
+    the first threshold as well cost 40–70 MB per worker for no measurable speed: bench/README.md.)
     """
     gc.collect()
     gc.freeze()

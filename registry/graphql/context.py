@@ -33,7 +33,9 @@ class Context(BaseContext):
             self._connection = await self.engine.connect()
         return self._connection
 
-    async def fetch(self, statement: sa.Select, parameters: dict[str, Any] | None = None) -> Sequence[RowMapping]:
+    async def fetch(
+        self, statement: sa.Select, parameters: dict[str, Any] | None = None
+    ) -> Sequence[RowMapping]:
         async with self._lock:
             return (await (await self._connected()).execute(statement, parameters)).mappings().all()
 

@@ -4,7 +4,6 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -15,6 +14,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from .agreements.resolvers import AgreementQuery
 from .events.resolvers import EventQuery
@@ -61,7 +61,9 @@ logger = logging.getLogger("registry.graphql")
 
 
 class RegistrySchema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # Strawberry logs every error with a traceback; a client's bad input is not a server fault
         # and would bury the real ones, so only unexpected errors are logged as errors.
         for error in errors:

@@ -10,13 +10,13 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "UNDATED",
-    "entity_table_args",
-    "undated_last",
     "EntityMixin",
     "RelationMixin",
+    "entity_table_args",
     "enum_field",
     "partial_date_bound",
     "partial_date_text",
+    "undated_last",
     "utcnow",
 ]
 

@@ -38,9 +38,10 @@ async def _orderings(api, enum: str) -> list[list[dict]]:
     """Each field ascending and descending, and each field descending then the next ascending."""
     data = await gql(api, "query ($name: String!) { __type(name: $name) { enumValues { name } } }", name=enum)
     fields = [value["name"] for value in data["__type"]["enumValues"]]
-    orderings = [[{"field": field, "direction": direction}] for field in fields for direction in ("ASC", "DESC")]
-    orderings += [[{"field": field, "direction": "DESC"}, {"field": following, "direction": "ASC"}]
-                  for field, following in zip(fields, fields[1:] + fields[:1], strict=True) if field != following]
+    orderings = [[{"field": field, "direction": way}] for field in fields for way in ("ASC", "DESC")]
+    following = fields[1:] + fields[:1]
+    orderings += [[{"field": field, "direction": "DESC"}, {"field": then, "direction": "ASC"}]
+                  for field, then in zip(fields, following, strict=True) if field != then]
     return orderings
 
 

@@ -25,7 +25,7 @@ __all__ = ["Batch", "Fetch", "Loaders"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-Fetch = Callable[..., Awaitable[Sequence[RowMapping]]]
+Fetch = Callable[[sa.Select, dict[str, Any]], Awaitable[Sequence[RowMapping]]]
 
 
 class Batch(Generic[K, V]):
@@ -113,7 +113,9 @@ class Loaders:
 
         return self._batch(("related", cls, column), load, list)
 
-    def attached(self, table: sa.Table, subject_type: EntityType, make: Callable[[RowMapping], V]) -> Batch[Any, list[V]]:
+    def attached(
+        self, table: sa.Table, subject_type: EntityType, make: Callable[[RowMapping], V]
+    ) -> Batch[Any, list[V]]:
         """Rows of a generic-relation table (aliases, citations, tags…) hanging off one kind of subject."""
         statement = _attached_to(table, subject_type, self._dialect)
 

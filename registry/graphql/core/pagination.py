@@ -76,7 +76,7 @@ def _from_json(value: Any, expression: sa.ColumnElement) -> Any:
     if from_text is None:
         return value
     if not isinstance(value, str):
-        raise ValueError
+        raise TypeError
     return from_text(value)
 
 
@@ -90,7 +90,8 @@ def _decode(cursor: str, keys: list[SortKey], argument: str) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
         return [_from_json(v, k.expression) for v, k in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, InvalidOperation, binascii.Error, NotImplementedError):  # orjson.JSONDecodeError is a ValueError
+    # orjson.JSONDecodeError is a ValueError
+    except (ValueError, TypeError, InvalidOperation, binascii.Error, NotImplementedError):
         raise bad_argument(argument, "not a cursor of this list with this ordering") from None
 
 
@@ -100,7 +101,7 @@ def _after(keys: list[SortKey], values: list[Any], forward: bool) -> sa.ColumnEl
         # One direction: a row-value comparison, which the database answers with one index range
         # scan; the expanded OR below makes PostgreSQL filter rows, slower as the table grows.
         row = sa.tuple_(*(key.expression for key in keys))
-        bound = sa.tuple_(*(sa.literal(value, key.expression.type) for key, value in zip(keys, values, strict=True)))
+        bound = sa.tuple_(*(sa.literal(v, key.expression.type) for key, v in zip(keys, values, strict=True)))
         return row > bound if keys[0].descending != forward else row < bound
     alternatives = []
     for i, key in enumerate(keys):
