@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from .agreements.resolvers import AgreementQuery
+from .core.execution import PlainFieldExecutor
 from .events.resolvers import EventQuery
 from .figures.resolvers import FigureQuery
 from .figures.series import FigureSeriesQuery
@@ -75,6 +76,7 @@ class RegistrySchema(strawberry.Schema):
 
 schema = RegistrySchema(
     query=Query,
+    execution_context_class=PlainFieldExecutor,
     # factories: a fresh extension per request (the parser and validation caches are module-wide)
     extensions=[
         lambda: AddValidationRules(LIMIT_RULES),
