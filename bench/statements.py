@@ -1,9 +1,9 @@
 """SQL statements per request, counted in-process on the real app (the same code `registry serve` runs).
 
-Each request is sent once to warm up (and, for GET, to fill the response cache), then again with a
-`before_cursor_execute` listener on the app's engine: the second run is the steady state a
-measurement sees. Connection checkouts are counted too: on PostgreSQL the engine pings
-(pool_pre_ping) at each checkout, one more round trip per checkout.
+Each request is sent once to warm up (and, for GET, to fill the response cache), then again inside
+a `registry.db.StatementLog` on the app's engine (statements run through SQLAlchemy and on
+asyncpg's connection alike): the second run is the steady state a measurement sees. Connection
+checkouts are counted too.
 """
 
 import httpx
@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from registry.app import create_app
 from registry.config import Environment, Settings
+from registry.db import StatementLog
 
 from . import queries
 from .workload import HttpRequest
@@ -21,15 +22,12 @@ __all__ = ["count_statements"]
 PAGE_SIZES = (5, 100)  # Q1 at two page sizes: the count must not depend on it
 
 
-class _Counter:
+class _Checkouts:
     def __init__(self):
-        self.statements = self.checkouts = 0
+        self.count = 0
 
-    def statement(self, *_args) -> None:
-        self.statements += 1
-
-    def checkout(self, *_args) -> None:
-        self.checkouts += 1
+    def __call__(self, *_args) -> None:
+        self.count += 1
 
 
 async def _send(client: httpx.AsyncClient, request: HttpRequest) -> str | None:
@@ -56,14 +54,13 @@ async def count_statements(database_url: str, workload: dict[str, list[HttpReque
             engine = app.state.engine.sync_engine
             for name, request in samples.items():
                 await _send(client, request)
-                counter = _Counter()
-                event.listen(engine, "before_cursor_execute", counter.statement)
-                event.listen(engine, "checkout", counter.checkout)
+                checkouts = _Checkouts()
+                event.listen(engine, "checkout", checkouts)
                 try:
-                    error = await _send(client, request)
+                    with StatementLog(app.state.engine) as log:
+                        error = await _send(client, request)
+                        statements = len(await log.settled())
                 finally:
-                    event.remove(engine, "before_cursor_execute", counter.statement)
-                    event.remove(engine, "checkout", counter.checkout)
-                counts[name] = {"statements": counter.statements, "checkouts": counter.checkouts,
-                                "error": error}
+                    event.remove(engine, "checkout", checkouts)
+                counts[name] = {"statements": statements, "checkouts": checkouts.count, "error": error}
     return counts

@@ -1,7 +1,7 @@
 """The per-request GraphQL context: how to read the database, and this request's loaders."""
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,9 +9,13 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.fastapi import BaseContext
 
+from ..db import DriverStatement
 from .core.dataloaders import Loaders
 
 __all__ = ["Context"]
+
+# The loaders' statements, compiled for asyncpg: built once per process, so this stays small.
+_DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
 
 
 class Context(BaseContext):
@@ -22,7 +26,8 @@ class Context(BaseContext):
         # Reads run in autocommit: no BEGIN/ROLLBACK round trips around each statement.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.dialect = engine.dialect.name
-        self.loaders = Loaders(self.fetch, self.dialect)
+        self._on_asyncpg = engine.dialect.driver == "asyncpg"
+        self.loaders = Loaders(self.fetch_fixed, self.dialect)
         # One pooled connection per request, taken on first use: loaders of one level would
         # otherwise each check out (and ping) a connection of their own.
         self._connection: AsyncConnection | None = None
@@ -38,6 +43,18 @@ class Context(BaseContext):
     ) -> Sequence[RowMapping]:
         async with self._lock:
             return (await (await self._connected()).execute(statement, parameters)).mappings().all()
+
+    async def fetch_fixed(self, statement: sa.Select, parameters: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
+        """`fetch` for a statement built once per process (the loaders'), which on PostgreSQL runs
+        on asyncpg's own connection (`DriverStatement`): never pass one built per request here."""
+        if not self._on_asyncpg:
+            return await self.fetch(statement, parameters)
+        prepared = _DRIVER_STATEMENTS.get(statement)
+        if prepared is None:
+            prepared = _DRIVER_STATEMENTS[statement] = DriverStatement(statement, self.engine.dialect)
+        async with self._lock:
+            connection = await self._connected()
+            return await prepared.fetch((await connection.get_raw_connection()).driver_connection, parameters)
 
     async def scalar(self, statement: sa.Select) -> Any:
         async with self._lock:

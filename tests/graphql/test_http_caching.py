@@ -1,5 +1,6 @@
 """GET queries carry an ETag from the data version and answer If-None-Match with 304."""
 
+from registry.db import StatementLog
 from tests.utils import factories
 
 QUERY = {"query": "{ projects { totalCount } }"}
@@ -36,17 +37,14 @@ async def test_graphiql_only_in_development(database_url):
 
 
 async def test_repeated_get_is_served_from_the_cache_until_a_write(client, sessions):
-    statements: list[str] = []
-    from sqlalchemy import event
-
-    event.listen(client.app.state.engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: statements.append(statement))
-    first = await client.get("/graphql", params=QUERY)
-    executed_first = len(statements)
-    statements.clear()
-    second = await client.get("/graphql", params={"query": "{  projects { totalCount }  }"})  # same, respaced
+    with StatementLog(client.app.state.engine) as log:
+        first = await client.get("/graphql", params=QUERY)
+        executed_first = len(await log.settled())
+        log.clear()
+        second = await client.get("/graphql", params={"query": "{  projects { totalCount }  }"})  # respaced
+        executed_second = len(await log.settled())
     assert second.content == first.content
-    assert len(statements) == 1 < executed_first  # the data version only
+    assert executed_second == 1 < executed_first  # the data version only
 
     async with sessions() as session, session.begin():
         await factories.source(session)

@@ -10,7 +10,7 @@ as Core rows (no ORM objects on the read path), and turned into finished GraphQL
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -25,7 +25,7 @@ __all__ = ["Batch", "Fetch", "Loaders"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-Fetch = Callable[[sa.Select, dict[str, Any]], Awaitable[Sequence[RowMapping]]]
+Fetch = Callable[[sa.Select, dict[str, Any]], Awaitable[Sequence[Mapping[str, Any]]]]
 
 
 class Batch(Generic[K, V]):

@@ -1,0 +1,76 @@
+"""The loaders' statements on asyncpg's own connection read exactly what SQLAlchemy reads."""
+
+import pytest
+import sqlalchemy as sa
+
+from registry.db import DriverStatement, StatementLog, create_engine
+from registry.graphql.core.dataloaders import _attached_to, _by_key
+from registry.models import Alias, Citation, metadata
+from registry.models.enums import EntityType
+
+TABLES_WITH_IDS = sorted(name for name, table in metadata.tables.items() if "id" in table.c)
+
+
+def _typed(rows) -> list[dict]:
+    """Rows with each value's type beside it: an enum read as its string would compare unequal."""
+    return [{key: (value, type(value)) for key, value in dict(row).items()} for row in rows]
+
+
+@pytest.fixture
+async def postgres_engine(seeded_database):
+    if not seeded_database.startswith("postgresql+asyncpg"):
+        pytest.skip("DriverStatement runs on asyncpg's connection only; SQLite reads through SQLAlchemy")
+    engine = create_engine(seeded_database)
+    yield engine
+    await engine.dispose()
+
+
+async def _both(engine, statement: sa.Select, keys: list) -> tuple[list, list]:
+    async with engine.connect() as connection:
+        through_sqlalchemy = (await connection.execute(statement, {"keys": keys})).mappings().all()
+        driver = (await connection.get_raw_connection()).driver_connection
+        prepared = DriverStatement(statement, engine.dialect)
+        first = await prepared.fetch(driver, {"keys": keys})
+        again = await prepared.fetch(driver, {"keys": keys})  # after the first run's description
+    assert first == again
+    return _typed(through_sqlalchemy), _typed(again)
+
+
+@pytest.mark.parametrize("table_name", TABLES_WITH_IDS)
+async def test_rows_by_key_match_sqlalchemys(postgres_engine, table_name):
+    table = metadata.tables[table_name]
+    async with postgres_engine.connect() as connection:
+        keys = list((await connection.execute(sa.select(table.c.id))).scalars())
+    ours, theirs = await _both(postgres_engine, _by_key(table, "id", "postgresql", ordered=True), keys)
+    assert theirs == ours
+    if table_name in ("organization", "project", "figure", "citation", "source"):
+        assert ours, f"the seed has {table_name} rows: the comparison must not be vacuous"
+
+
+@pytest.mark.parametrize("table", [Citation.__table__, Alias.__table__], ids=["citation", "alias"])
+@pytest.mark.parametrize("subject_type", [EntityType.ORGANIZATION, EntityType.PROJECT, EntityType.PERSON])
+async def test_attached_rows_bind_the_fixed_enum_like_sqlalchemy(postgres_engine, table, subject_type):
+    async with postgres_engine.connect() as connection:
+        keys = list((await connection.execute(
+            sa.select(table.c.subject_id).where(table.c.subject_type == subject_type).distinct()
+        )).scalars())
+    assert keys
+    ours, theirs = await _both(postgres_engine, _attached_to(table, subject_type, "postgresql"), keys)
+    assert theirs == ours and ours
+
+
+async def test_statement_log_counts_driver_statements(postgres_engine):
+    prepared = DriverStatement(_by_key(metadata.tables["country"], "code", "postgresql"), postgres_engine.dialect)
+    async with postgres_engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        # warm: the pool's connection set up, asyncpg's type introspection for the array done
+        await prepared.fetch(driver, {"keys": ["KZ"]})
+    with StatementLog(postgres_engine) as log:
+        # in autocommit, as the read path runs: no BEGIN/ROLLBACK (the log would count them too)
+        async with postgres_engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert [row["name"] for row in await prepared.fetch(driver, {"keys": ["KZ"]})] == ["Kazakhstan"]
+            await prepared.fetch(driver, {"keys": ["BY"]})
+            await connection.execute(sa.select(1))
+        statements = await log.settled()
+    assert statements.count(prepared.sql) == 2 and len(statements) == 3, statements
