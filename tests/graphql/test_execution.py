@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from registry.db import create_engine
@@ -42,16 +43,22 @@ class Query:
 
 
 class CountingExecutor(PlainFieldExecutor):
-    """Counts the fields graphql-core resolved one by one (each gets a resolve info)."""
+    """Counts the fields graphql-core resolved one by one (each gets a resolve info), and the plans made."""
 
-    resolved = 0
+    resolved = planned = 0
 
     def build_resolve_info(self, *args: Any, **kwargs: Any) -> Any:
         CountingExecutor.resolved += 1
         return super().build_resolve_info(*args, **kwargs)
 
+    def _make_plan(self, *args: Any) -> Any:
+        CountingExecutor.planned += 1
+        return super()._make_plan(*args)
 
-fast = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutor)
+
+# The parser cache hands every request the same document, as in the registry's schema: plans
+# made for one request are then shared with the next ones (unless variables can change them).
+fast = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutor, extensions=[ParserCache])
 baseline = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext)
 
 
@@ -89,13 +96,13 @@ def test_plain_fields_answer_as_graphql_core_does(query):
     assert fast_result[0]["items"] and not fast_result[1]
 
 
-@pytest.mark.parametrize("flag", [True, False])
-def test_skip_and_include_follow_the_variables(flag):
+def test_skip_and_include_follow_each_requests_variables():
     ITEMS[:] = _items()
     query = "query ($on: Boolean!) { items { name @include(if: $on) tags @skip(if: $on) leaf { code @skip(if: $on) } } }"
-    fast_result, baseline_result = _both(query, on=flag)
-    assert fast_result == baseline_result
-    assert ("name" in fast_result[0]["items"][0]) is flag
+    for flag in (True, False, True):  # one parsed document, run with different variables
+        fast_result, baseline_result = _both(query, on=flag)
+        assert fast_result == baseline_result
+        assert ("name" in fast_result[0]["items"][0]) is flag
 
 
 @pytest.mark.parametrize(
@@ -120,12 +127,25 @@ def test_irregular_values_fail_as_graphql_core_fails(changes):
 
 def test_plain_fields_are_not_resolved_one_by_one():
     ITEMS[:] = _items()
-    counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor)
+    counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor, extensions=[ParserCache])
     CountingExecutor.resolved = 0
     result = counting.execute_sync("{ items { name tags leaf { code } leaves { code note } shout } }")
     assert not result.errors
     # `items` and each item's `shout` (a resolver) only; the 3 × 8 plain values need none
     assert CountingExecutor.resolved == 1 + len(ITEMS)
+
+
+def test_plans_are_made_once_per_parsed_operation():
+    ITEMS[:] = _items()
+    counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor, extensions=[ParserCache])
+    query = "{ items { name leaf { code } leaves { code } } }"
+    CountingExecutor.planned = 0
+    first = counting.execute_sync(query)
+    made = CountingExecutor.planned
+    second = counting.execute_sync(query)
+    assert first.data == second.data and not first.errors
+    # Item, and Leaf under `leaf` and under `leaves`: all made by the first request
+    assert made == 3 and CountingExecutor.planned == made
 
 
 REGISTRY_QUERIES = [

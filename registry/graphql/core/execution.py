@@ -21,13 +21,19 @@ A plain read has no side effects, so anything out of the ordinary (a null in a n
 a value of the wrong type, a scalar that will not serialise, a relationship nobody prefetched)
 drops the whole object back to graphql-core's path, which then reports the error with its
 usual path and message.
+
+Plans are made once per parsed operation and shared by the requests that run it (the parser
+cache hands them the same document), unless a directive makes the selection depend on the
+variables: then each request makes its own. Making them was a tenth of a detail page's time.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from graphql import (
     GraphQLObjectType,
+    OperationDefinitionNode,
     GraphQLOutputType,
     is_leaf_type,
     is_list_type,
@@ -73,6 +79,9 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # (object type, id(field details)) -> (field details kept alive, plan or None)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, _ObjectPlan | None]] = {}
+        self._shared: dict[tuple, tuple[Any, _ObjectPlan | None]] | None = _shared_plans(
+            self.operation, self.fragment_definitions
+        )
 
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):
         # Incremental delivery (@defer/@stream) and field middleware keep graphql-core's path.
@@ -107,7 +116,19 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         key = (object_type, id(field_details_list))
         known = self._plans.get(key)
         if known is None:
-            known = self._plans[key] = (field_details_list, self._make_plan(object_type, field_details_list))
+            known = self._plans[key] = (field_details_list, self._shared_plan(object_type, field_details_list))
+        return known[1]
+
+    def _shared_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> _ObjectPlan | None:
+        """The plan other requests running the same parsed operation made, or a new one."""
+        if self._shared is None:
+            return self._make_plan(object_type, field_details_list)
+        # The parsed document is cached (ParserCache), so its nodes are the same objects on every
+        # request; the plan keeps them alive, so their ids cannot be reused by another document.
+        key = (object_type, *(id(details.node) for details in field_details_list))
+        known = self._shared.get(key)
+        if known is None:
+            known = self._shared[key] = (field_details_list, self._make_plan(object_type, field_details_list))
         return known[1]
 
     def _make_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> _ObjectPlan | None:
@@ -150,6 +171,32 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None  # a nested object with resolvers is completed by graphql-core, level by level
             return _object(type_, plan)
         return None  # interfaces and unions: the runtime type is resolved by graphql-core
+
+
+_SHARED_PLANS: OrderedDict[int, tuple[OperationDefinitionNode, dict | None]] = OrderedDict()
+_SHARED_OPERATIONS = 512  # as many as the parser cache holds
+
+
+def _shared_plans(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> dict | None:
+    """Plans shared by every request running `operation` (the same parsed object), or None when
+    a directive (@skip, @include, @defer…) can make the selection depend on the variables."""
+    entry = _SHARED_PLANS.get(id(operation))
+    if entry is None:
+        shared = None if _has_directives([operation, *fragments.values()]) else {}
+        entry = _SHARED_PLANS[id(operation)] = (operation, shared)  # keeps `operation` (and its id) alive
+        if len(_SHARED_PLANS) > _SHARED_OPERATIONS:
+            _SHARED_PLANS.popitem(last=False)
+    else:
+        _SHARED_PLANS.move_to_end(id(operation))
+    return entry[1]
+
+
+def _has_directives(nodes: list[Any]) -> bool:
+    for node in nodes:
+        for selection in node.selection_set.selections if node.selection_set else ():
+            if selection.directives or (getattr(selection, "selection_set", None) and _has_directives([selection])):
+                return True
+    return False
 
 
 def _has_middleware(manager: Any) -> bool:
