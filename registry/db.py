@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -118,7 +118,7 @@ class StatementLog:
             driver.add_query_logger(self._driver_executed)
             self._driver_connections.add(driver)
 
-    def __enter__(self) -> "StatementLog":
+    def __enter__(self) -> Self:
         event.listen(self._engine, "before_cursor_execute", self._executed)
         event.listen(self._engine, "checkout", self._checked_out)
         return self

@@ -54,7 +54,15 @@ class Context(BaseContext):
             prepared = _DRIVER_STATEMENTS[statement] = DriverStatement(statement, self.engine.dialect)
         async with self._lock:
             connection = await self._connected()
-            return await prepared.fetch((await connection.get_raw_connection()).driver_connection, parameters)
+            driver = (await connection.get_raw_connection()).driver_connection
+            try:
+                return await prepared.fetch(driver, parameters)
+            except Exception:
+                # SQLAlchemy never saw this statement fail: a lost connection must not go back
+                # to the pool (there is no pre-ping to catch it at the next checkout).
+                if driver.is_closed():
+                    await connection.invalidate()
+                raise
 
     async def scalar(self, statement: sa.Select) -> Any:
         async with self._lock:

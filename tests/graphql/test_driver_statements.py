@@ -1,9 +1,11 @@
 """The loaders' statements on asyncpg's own connection read exactly what SQLAlchemy reads."""
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 
 from registry.db import DriverStatement, StatementLog, create_engine
+from registry.graphql.context import Context
 from registry.graphql.core.dataloaders import _attached_to, _by_key
 from registry.models import Alias, Citation, metadata
 from registry.models.enums import EntityType
@@ -74,3 +76,29 @@ async def test_statement_log_counts_driver_statements(postgres_engine):
             await connection.execute(sa.select(1))
         statements = await log.settled()
     assert statements.count(prepared.sql) == 2 and len(statements) == 3, statements
+
+
+async def test_a_connection_lost_under_a_driver_statement_is_not_reused(postgres_engine):
+    statement = _by_key(metadata.tables["country"], "code", "postgresql")
+    url = postgres_engine.url
+    engine = create_engine(url.render_as_string(hide_password=False), pool_size=1)  # one connection
+    try:
+        context = Context(engine)
+        await context.fetch_fixed(statement, {"keys": ["KZ"]})
+        pid = await context.scalar(sa.select(sa.func.pg_backend_pid()))
+        admin = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await admin.close()
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await context.fetch_fixed(statement, {"keys": ["BY"]})
+        await context.close()
+
+        context = Context(engine)  # the pool's only connection must be a new one
+        rows = await context.fetch_fixed(statement, {"keys": ["BY"]})
+        assert [row["name"] for row in rows] == ["Belarus"]
+        assert await context.scalar(sa.select(sa.func.pg_backend_pid())) != pid
+        await context.close()
+    finally:
+        await engine.dispose()

@@ -33,8 +33,8 @@ from typing import Any
 
 from graphql import (
     GraphQLObjectType,
-    OperationDefinitionNode,
     GraphQLOutputType,
+    OperationDefinitionNode,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -90,9 +90,9 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             if plan is not None and (return_type.is_type_of is None or return_type.is_type_of(result, info)):
                 try:
                     data = plan.complete_plain(result)
-                except Exception:  # noqa: BLE001 — graphql-core's path reports it properly
-                    pass
-                else:
+                except Exception:  # noqa: BLE001 — irregular: graphql-core's path below reports it
+                    data = None
+                if data is not None:
                     return self._with_delegated(return_type, plan, data, path, result)
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
