@@ -29,12 +29,17 @@ variables: then each request makes its own. Making them was a tenth of a detail 
 
 from collections import OrderedDict
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     OperationDefinitionNode,
+    is_enum_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -54,8 +59,6 @@ class _Irregular(Exception):
     """A plain value the fast path does not complete; graphql-core's path will (and report it)."""
 
 
-_IRREGULAR = _Irregular()  # raised often on error paths only; one instance, no traceback kept
-
 
 class _ObjectPlan:
     """How to complete one object type under one selection."""
@@ -68,6 +71,8 @@ class _ObjectPlan:
         self.delegated = delegated  # the rest, as a graphql-core grouped field set
 
     def complete_plain(self, source: Any) -> dict[str, Any]:
+        if not self.delegated:  # the plain fields are all of them, in the client's order
+            return {key: complete(getattr(source, attribute)) for key, attribute, complete in self.plain}
         data = dict.fromkeys(self.names)
         for key, attribute, complete in self.plain:
             data[key] = complete(getattr(source, attribute))
@@ -164,7 +169,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             item = self._completion(type_.of_type, details)
             return None if item is None else _list_of(item)
         if is_leaf_type(type_):
-            return _leaf(type_.coerce_output_value)
+            return _leaf(type_)
         if is_object_type(type_):
             plan = self._plan(type_, details)
             if plan is None or plan.delegated:
@@ -239,7 +244,7 @@ _NODE_ID_RESOLVER = relay.Node._id.__func__
 def _global_id(type_name: str) -> Complete:
     def complete(value: Any) -> Any:
         if value is None:
-            raise _IRREGULAR
+            raise _Irregular
         return to_base64(type_name, str(value))
 
     return complete
@@ -248,7 +253,7 @@ def _global_id(type_name: str) -> Complete:
 def _non_null(inner: Complete) -> Complete:
     def complete(value: Any) -> Any:
         if value is None:
-            raise _IRREGULAR
+            raise _Irregular
         return inner(value)
 
     return complete
@@ -259,24 +264,39 @@ def _list_of(item: Complete) -> Complete:
         if value is None:
             return None
         if type(value) is not list and type(value) is not tuple:
-            raise _IRREGULAR
+            raise _Irregular
         return [item(element) for element in value]
 
     return complete
 
 
-def _leaf(coerce: Callable[[Any], Any]) -> Complete:
+def _leaf(leaf_type: Any) -> Complete:
+    coerce = leaf_type.coerce_output_value
+    unchanged = _SERIALISED_AS_ITSELF.get(leaf_type)  # graphql-core returns such values as they are
+    names: dict[Any, Any] | None = {} if is_enum_type(leaf_type) else None  # enum member -> name
+
     def complete(value: Any) -> Any:
         if value is None:
             return None
+        if type(value) is unchanged:
+            return value
+        if names is not None and isinstance(value, Enum):
+            name = names.get(value)
+            if name is None:
+                name = names[value] = coerce(value)
+            return name
         if isinstance(value, Exception):  # graphql-core raises a resolver's returned exception
-            raise _IRREGULAR
+            raise _Irregular
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
-            raise _IRREGULAR
+            raise _Irregular
         return coerced
 
     return complete
+
+
+# Scalars whose serialisation returns a value of this exact type unchanged (graphql-core's own).
+_SERIALISED_AS_ITSELF = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 
 
 def _object(object_type: GraphQLObjectType, plan: _ObjectPlan) -> Complete:
@@ -286,7 +306,7 @@ def _object(object_type: GraphQLObjectType, plan: _ObjectPlan) -> Complete:
         if value is None:
             return None
         if is_type_of is not None and not is_type_of(value, None):
-            raise _IRREGULAR
+            raise _Irregular
         return plan.complete_plain(value)
 
     return complete
