@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -57,10 +58,11 @@ class Context(BaseContext):
             driver = (await connection.get_raw_connection()).driver_connection
             try:
                 return await prepared.fetch(driver, parameters)
-            except Exception:
-                # SQLAlchemy never saw this statement fail: a lost connection must not go back
-                # to the pool (there is no pre-ping to catch it at the next checkout).
-                if driver.is_closed():
+            except BaseException as error:
+                # SQLAlchemy never saw this statement fail, so it is up to us: unless the server
+                # reported an error in the statement itself, the connection may be lost or
+                # mid-protocol, and must not go back to the pool (no pre-ping would catch it).
+                if driver.is_closed() or not isinstance(error, asyncpg.PostgresError):
                     await connection.invalidate()
                 raise
 
