@@ -60,7 +60,7 @@ class DriverStatement:
         ]
         self._dialect = dialect
         self._columns = list(statement.selected_columns)
-        self._keys = [column.key for column in self._columns]
+        self._keys = tuple(column.key for column in self._columns)
         # Some result processors depend on the database's type of the column (a NUMERIC or a
         # FLOAT read as Decimal), known once the statement has been described: see `fetch`.
         self._processors: list[tuple[str, Callable[[Any], Any]]] | None = None
@@ -86,7 +86,7 @@ class DriverStatement:
             self._processors = self._result_processors((await connection.prepare(self.sql)).get_attributes())
         records = await connection.fetch(self.sql, *self.arguments(parameters))
         keys = self._keys
-        rows = [dict(zip(keys, record, strict=True)) for record in records]
+        rows = [dict(zip(keys, record)) for record in records]  # a record has every selected column
         for key, process in self._processors:
             for row in rows:
                 row[key] = process(row[key])

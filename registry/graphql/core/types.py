@@ -46,20 +46,26 @@ class PartialDateType:
 
     @classmethod
     def from_columns(cls, row: RowMapping, name: str) -> Self | None:
+        """From the column `name` and its `<name>_lower`/`<name>_upper` bounds (None if no date)."""
         value = row[name]
         if value is None:
             return None
         parsed = _parse(value)
-        return cls(
-            value=value,
-            precision=parsed.precision,
-            approximate=parsed.approximate,
-            lower=row[f"{name}_lower"],
-            upper=row[f"{name}_upper"],
+        lower, upper = _bound_columns(name)
+        date = cls.__new__(cls)  # as `build` does: hundreds per page, keyword __init__ was most of it
+        date.__dict__.update(
+            value=value, precision=parsed.precision, approximate=parsed.approximate,
+            lower=row[lower], upper=row[upper],
         )
+        return date
 
 
 _parse = lru_cache(maxsize=4096)(PartialDate.parse)  # a page repeats the same few dozen dates
+
+
+@cache
+def _bound_columns(name: str) -> tuple[str, str]:
+    return f"{name}_lower", f"{name}_upper"
 
 
 def build(cls: type[T], row: RowMapping) -> T:
