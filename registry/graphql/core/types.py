@@ -69,16 +69,21 @@ def _bound_columns(name: str) -> tuple[str, str]:
 
 
 def build(cls: type[T], row: RowMapping) -> T:
-    """A GraphQL object from a Core row: columns by name; `id` as the Node id; partial dates whole.
+    """A GraphQL object from a row: columns by name; `id` as the Node id; partial dates whole.
 
     Relationship fields are left for `prefetch` to fill (their class default is NOT_LOADED).
     The object's attributes are set directly rather than through the dataclass `__init__`: the
-    read path builds hundreds of objects per request and keyword passing was most of the cost."""
+    read path builds hundreds of objects per request and keyword passing was most of the cost.
+    An enum column may come as its member (through SQLAlchemy) or as its stored value (asyncpg's
+    own records, see `registry.db.DriverStatement`): both end as the member."""
     obj = cls.__new__(cls)
     values = obj.__dict__
-    for name, kind in _plan(cls):
+    for name, kind, enum in _plan(cls):
         if kind is _COLUMN:
             values[name] = row[name]
+        elif kind is _ENUM:
+            value = row[name]
+            values[name] = enum(value) if type(value) is str else value
         elif kind is _PARTIAL_DATE:
             values[name] = PartialDateType.from_columns(row, name)
         elif kind is _NUMBER:
@@ -90,11 +95,11 @@ def build(cls: type[T], row: RowMapping) -> T:
     return obj
 
 
-_COLUMN, _PARTIAL_DATE, _NUMBER, _ID, _UUID = "column", "partial_date", "number", "id", "uuid"
+_COLUMN, _ENUM, _PARTIAL_DATE, _NUMBER, _ID, _UUID = "column", "enum", "partial_date", "number", "id", "uuid"
 
 
 @cache
-def _plan(cls: type) -> tuple[tuple[str, str], ...]:
+def _plan(cls: type) -> tuple[tuple[str, str, type | None], ...]:
     """How `build` fills each field of `cls` (worked out once per type)."""
     partial_dates = getattr(cls, "PARTIAL_DATES", ())
     model = getattr(cls, "MODEL", None)
@@ -103,14 +108,17 @@ def _plan(cls: type) -> tuple[tuple[str, str], ...]:
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         if not field.init or field.default is NOT_LOADED:
             continue
+        column_type = columns[field.name].type if field.name in columns else None
         if field.name in ("id", "uuid"):
-            plan.append((field.name, _ID if field.name == "id" else _UUID))
+            plan.append((field.name, _ID if field.name == "id" else _UUID, None))
         elif field.name in partial_dates:
-            plan.append((field.name, _PARTIAL_DATE))
-        elif field.name in columns and isinstance(columns[field.name].type, sa.Numeric):
-            plan.append((field.name, _NUMBER))
+            plan.append((field.name, _PARTIAL_DATE, None))
+        elif isinstance(column_type, sa.Enum):
+            plan.append((field.name, _ENUM, column_type.enum_class))
+        elif isinstance(column_type, sa.Numeric):
+            plan.append((field.name, _NUMBER, None))
         else:
-            plan.append((field.name, _COLUMN))
+            plan.append((field.name, _COLUMN, None))
     return tuple(plan)
 
 
