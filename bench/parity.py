@@ -19,7 +19,6 @@ def _answer(client: httpx.Client, port: int, request: HttpRequest) -> tuple[int,
 
 
 
-
 def compare_answers(server_port: int, floor_port: int, workload: dict[str, list[HttpRequest]],
                     per_measurement: int) -> list[str]:
     """Differences between the server's and the floor's parsed JSON; empty when they agree."""

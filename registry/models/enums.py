@@ -252,7 +252,6 @@ class FigureUnit(StrEnum):
     RANK = "rank"
 
 
-
 class FigureQualifier(StrEnum):
     EXACT = "exact"
     ABOUT = "about"

@@ -59,7 +59,6 @@ class _Irregular(Exception):
     """A plain value the fast path does not complete; graphql-core's path will (and report it)."""
 
 
-
 class _ObjectPlan:
     """How to complete one object type under one selection."""
 
@@ -148,7 +147,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             if field_def is None or field_node.arguments:
                 pass
             elif _reads_attribute(field_def):
-                attribute = field_def.extensions["strawberry-definition"].python_name
+                attribute = _strawberry_field(field_def).python_name
                 complete = self._completion(field_def.type, details)
             elif (attribute := _default_node_id_attribute(object_type, field_def)) is not None:
                 complete = _global_id(object_type.name)
@@ -209,22 +208,27 @@ def _has_middleware(manager: Any) -> bool:
     return manager is not None and bool(manager.middlewares)
 
 
+def _strawberry_field(field_def: Any) -> Any:
+    return field_def.extensions.get("strawberry-definition") if field_def.extensions else None
+
+
 def _reads_attribute(field_def: Any) -> bool:
-    """Strawberry serves the field with its basic resolver (`getattr`, no info, no arguments)."""
-    definition = field_def.extensions.get("strawberry-definition") if field_def.extensions else None
+    """Strawberry serves the field with its basic resolver (`getattr`, no info, no arguments).
+
+    Strawberry marks that resolver `_is_default` only for a field without resolver, extensions
+    or permissions; the default resolver must still be `getattr` (it is configurable)."""
+    definition = _strawberry_field(field_def)
     return (
         definition is not None
         and getattr(field_def.resolve, "_is_default", False)
-        and definition.is_basic_field
         and definition.default_resolver is getattr
-        and not field_def.args
     )
 
 
 def _default_node_id_attribute(object_type: GraphQLObjectType, field_def: Any) -> str | None:
     """The attribute holding the node id, when the field is Relay's `Node.id` served Strawberry's
     default way: `GlobalID(<GraphQL type name>, str(getattr(node, <NodeID attribute>)))`."""
-    definition = field_def.extensions.get("strawberry-definition") if field_def.extensions else None
+    definition = _strawberry_field(field_def)
     resolver = definition.base_resolver if definition is not None else None
     if resolver is None or getattr(resolver.wrapped_func, "__func__", None) is not _NODE_ID_RESOLVER:
         return None

@@ -52,12 +52,12 @@ class PartialDateType:
             return None
         parsed = _parse(value)
         lower, upper = _bound_columns(name)
-        date = cls.__new__(cls)  # as `build` does: hundreds per page, keyword __init__ was most of it
-        date.__dict__.update(
+        partial_date = cls.__new__(cls)  # as `build` does: hundreds per page, keyword __init__ was most of it
+        partial_date.__dict__.update(
             value=value, precision=parsed.precision, approximate=parsed.approximate,
             lower=row[lower], upper=row[upper],
         )
-        return date
+        return partial_date
 
 
 _parse = lru_cache(maxsize=4096)(PartialDate.parse)  # a page repeats the same few dozen dates
