@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
 
     async def graphql_context(request: Request) -> AsyncIterator[Context]:
-        context = Context(request.app.state.engine)
+        context = Context(request.app.state.engine, settings)
         try:
             yield context
         finally:

@@ -10,6 +10,8 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.fastapi import BaseContext
 
+from ..config import Settings
+from ..config import settings as default_settings
 from ..db import DriverStatement
 from .core.dataloaders import Loaders
 
@@ -22,8 +24,9 @@ _DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
 class Context(BaseContext):
     """Made per request; `close()` must be awaited when the request is done."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, settings: Settings = default_settings):
         super().__init__()
+        self.settings = settings  # the app's: one schema serves every app of the process
         # Reads run in autocommit: no BEGIN/ROLLBACK round trips around each statement.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.dialect = engine.dialect.name
