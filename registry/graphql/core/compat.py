@@ -67,7 +67,7 @@ EXECUTOR_ATTRIBUTES = ("schema", "operation", "fragment_definitions", "context_v
 
 StrawberryExecutionContext = StrawberryGraphQLCoreExecutionContext
 """Strawberry's executor (in `strawberry.schema.schema`, not exported): `PlainFieldExecutor` extends
-it, so that resolvers keep Strawberry's info objects; `REGISTRY_EXECUTOR=strawberry` runs it as is."""
+it, so that resolvers keep Strawberry's info objects; `REGISTRY_EXECUTOR=strawberry` leaves it every field."""
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 # The key under which Strawberry keeps, in a graphql-core type's or field's `extensions`, the
