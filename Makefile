@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_ENV ?= development
 
-.PHONY: install run test schema bench bench-quick clean
+.PHONY: install run test test-strawberry-executor schema bench bench-quick clean
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -26,6 +26,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The GraphQL tests again on the fallback executor, Strawberry's own (REGISTRY_EXECUTOR=strawberry).
+test-strawberry-executor: install
+	REGISTRY_EXECUTOR=strawberry $(BIN)/python -m pytest tests/graphql
 
 # Benchmark (bench/README.md): PostgreSQL on 127.0.0.1:5432, or REGISTRY_BENCH_DATABASE_URL.
 bench: install

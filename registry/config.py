@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,13 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (the async drivers)"
             )
         return url
+
+    # compat: the GraphQL executor
+    executor: Literal["fast", "strawberry"] = Field(
+        "fast",
+        description="fast: plain fields completed in one step (PlainFieldExecutor); "
+        "strawberry: every field through Strawberry's own executor, a fallback",
+    )
 
 
 settings = Settings()

@@ -1,17 +1,27 @@
-"""The executor completes plain attribute fields itself: same answers and errors as graphql-core's."""
+"""The executor completes plain attribute fields itself: same answers and errors as graphql-core's.
 
+`REGISTRY_EXECUTOR=strawberry` turns that off: the registry must answer alike under both settings.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import ValidationError
 import strawberry
+from strawberry import relay
 from strawberry.extensions import ParserCache
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from registry.db import create_engine
-from registry.graphql.context import Context
+from registry.config import Settings
+from registry.graphql.core.compat import StrawberryExecutionContext
 from registry.graphql.core.execution import PlainFieldExecutor
 from registry.graphql.core.prefetch import NOT_LOADED
-from registry.graphql.schema import schema as registry_schema
+from tests.conftest import app_settings, asgi_client
+from tests.graphql.conftest import gql
+from tests.graphql.test_readme_examples import EXAMPLES
 
 
 @strawberry.type
@@ -36,10 +46,20 @@ ITEMS: list[Item] = []
 
 
 @strawberry.type
+class Tagged(relay.Node):
+    code: relay.NodeID[str]
+    label: str
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def items(self) -> list[Item]:
         return ITEMS
+
+    @strawberry.field
+    def tagged(self) -> list[Tagged]:
+        return [Tagged(code=f"t{i}", label=f"tag {i}") for i in range(3)]
 
 
 class CountingExecutor(PlainFieldExecutor):
@@ -59,7 +79,8 @@ class CountingExecutor(PlainFieldExecutor):
 # The parser cache hands every request the same document, as in the registry's schema: plans
 # made for one request are then shared with the next ones (unless variables can change them).
 fast = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutor, extensions=[ParserCache])
-baseline = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext)
+baseline = strawberry.Schema(query=Query, execution_context_class=StrawberryExecutionContext)
+counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor, extensions=[ParserCache])
 
 
 def _items(**changes: Any) -> list[Item]:
@@ -85,6 +106,7 @@ SELECTIONS = [
     "{ items { ... on Item { name } __typename leaf { __typename code } } }",
     "{ items { shout name leaves { code } } }",
     "{ items { name leaves { code } } items2: items { tags } }",
+    "{ tagged { id label } }",
 ]
 
 
@@ -93,7 +115,7 @@ def test_plain_fields_answer_as_graphql_core_does(query):
     ITEMS[:] = _items()
     fast_result, baseline_result = _both(query)
     assert fast_result == baseline_result
-    assert fast_result[0]["items"] and not fast_result[1]
+    assert all(fast_result[0].values()) and not fast_result[1]
 
 
 def test_skip_and_include_follow_each_requests_variables():
@@ -125,19 +147,49 @@ def test_irregular_values_fail_as_graphql_core_fails(changes):
     assert fast_result[1], "the irregular value must be reported"
 
 
-def test_plain_fields_are_not_resolved_one_by_one():
+# `items` and each item's `shout` (a resolver) only; the plain values need none. Strawberry's own
+# path resolves every field: per item name, tags, leaf, leaves, shout and two leaves' code and note,
+# and the one leaf's code.
+ONE_BY_ONE = {"fast": 1 + len(_items()), "strawberry": 1 + 9 * len(_items()) + 1}
+
+
+@pytest.mark.parametrize(
+    ("context", "resolved"),
+    [
+        (None, ONE_BY_ONE["fast"]),  # a context without settings (as here) takes the plain path
+        (SimpleNamespace(settings=Settings(executor="fast")), ONE_BY_ONE["fast"]),
+        (SimpleNamespace(settings=Settings(executor="strawberry")), ONE_BY_ONE["strawberry"]),
+    ],
+    ids=["no-settings", "fast", "strawberry"],
+)
+def test_plain_fields_are_resolved_one_by_one_only_on_the_strawberry_setting(context, resolved):
     ITEMS[:] = _items()
-    counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor, extensions=[ParserCache])
     CountingExecutor.resolved = 0
-    result = counting.execute_sync("{ items { name tags leaf { code } leaves { code note } shout } }")
+    query = "{ items { name tags leaf { code } leaves { code note } shout } }"
+    result = counting.execute_sync(query, context_value=context)
+    assert result.data == baseline.execute_sync(query).data and not result.errors
+    assert CountingExecutor.resolved == resolved
+
+
+def test_the_executor_setting_is_read_from_the_environment(monkeypatch, tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"
+    monkeypatch.setenv("REGISTRY_EXECUTOR", "strawberry")
+    assert app_settings(url).executor == "strawberry"  # so CI's second pass reaches every test app
+    monkeypatch.setenv("REGISTRY_EXECUTOR", "turbo")
+    with pytest.raises(ValidationError, match=r"executor\n  Input should be 'fast' or 'strawberry'"):
+        app_settings(url)
+
+
+def test_default_node_ids_are_plain():
+    CountingExecutor.resolved = 0
+    result = counting.execute_sync("{ tagged { id label } }")
     assert not result.errors
-    # `items` and each item's `shout` (a resolver) only; the 3 × 8 plain values need none
-    assert CountingExecutor.resolved == 1 + len(ITEMS)
+    assert [relay.GlobalID.from_id(node["id"]).node_id for node in result.data["tagged"]] == ["t0", "t1", "t2"]
+    assert CountingExecutor.resolved == 1  # `tagged` only
 
 
 def test_plans_are_made_once_per_parsed_operation():
     ITEMS[:] = _items()
-    counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor, extensions=[ParserCache])
     query = "{ items { name leaf { code } leaves { code } } }"
     CountingExecutor.planned = 0
     first = counting.execute_sync(query)
@@ -160,24 +212,46 @@ REGISTRY_QUERIES = [
     """{ search(query: "belaz") { matchedName node { id ... on Organization { name country { code } } } } }""",
     """{ timeline(first: 15) { kind title date { value lower upper } node { id } } }""",
     """{ figures(first: 10) { edges { node { metric value valueMax unit period { value } fromCountry { code } } } } }""",
+    # the seed queries' shapes: filters, ordering, relationships both ways, through node(id:)
+    """{ events(first: 100, orderBy: [{field: DATE, direction: DESC}, {field: TITLE}]) { edges { node { id title
+        date { lower } participants { role person { slug } organization { slug } } agreementsSigned { slug } } } } }""",
+    """{ people(first: 100) { edges { node { id displayName positions { title organization { slug } }
+        agreementsSigned { agreement { slug parties { organization { slug } } } } } } } }""",
+    *EXAMPLES,
 ]
 
+NODE_QUERY = """query ($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Record { slug tags aliases { name } }
+    ... on Organization { name projects { role project { slug participants { organization { slug } } } } }
+    ... on Agreement { status signed { value precision } signatories { person { displayName } } } } }"""
 
-@pytest.mark.parametrize("query", REGISTRY_QUERIES, ids=lambda q: q.split("(")[0].strip("{ "))
-async def test_registry_answers_as_with_graphql_cores_executor(seeded_database, query, monkeypatch):
-    engine = create_engine(seeded_database)
-    results = []
-    try:
-        for executor in (PlainFieldExecutor, StrawberryGraphQLCoreExecutionContext):
-            monkeypatch.setattr(registry_schema, "execution_context_class", executor)
-            context = Context(engine)
-            try:
-                results.append(await registry_schema.execute(query, context_value=context))
-            finally:
-                await context.close()
-    finally:
-        await engine.dispose()
-    ours, theirs = results
-    assert ours.errors is None and theirs.errors is None, (ours.errors, theirs.errors)
-    assert ours.data == theirs.data
-    assert any(ours.data.values())
+
+@pytest.fixture(scope="module")
+async def executors(seeded_database) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """An app per `REGISTRY_EXECUTOR` setting on the seeded registry (read-only)."""
+    async with AsyncExitStack() as stack:
+        yield {
+            executor: await stack.enter_async_context(
+                asynccontextmanager(asgi_client)(app_settings(seeded_database, executor=executor))
+            )
+            for executor in ("fast", "strawberry")
+        }
+
+
+def _root_field(query: str) -> str:
+    return query.split("(")[0].strip("{ \n")
+
+
+@pytest.mark.parametrize("query", REGISTRY_QUERIES, ids=_root_field)
+async def test_registry_answers_alike_under_both_executor_settings(executors, query):
+    fast, strawberry_own = [await gql(executors[executor], query) for executor in ("fast", "strawberry")]
+    assert fast == strawberry_own
+    assert all(fast.values())
+
+
+async def test_node_lookups_answer_alike_under_both_executor_settings(executors):
+    lists = await gql(executors["fast"], """{ organizations(first: 5) { edges { node { id } } }
+        agreements(first: 5) { edges { node { id } } } projects(first: 5) { edges { node { id } } } }""")
+    ids = [edge["node"]["id"] for connection in lists.values() for edge in connection["edges"]]
+    fast, strawberry_own = [await gql(executors[executor], NODE_QUERY, ids=ids) for executor in ("fast", "strawberry")]
+    assert fast == strawberry_own
+    assert [node["id"] for node in fast["nodes"]] == ids

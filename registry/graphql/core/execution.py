@@ -8,14 +8,20 @@ relationship as a plain attribute).
 
 `PlainFieldExecutor` keeps that machinery for every field that needs it, and completes the rest
 from a plan worked out once per selection: a field is *plain* when Strawberry would serve it
-with its basic resolver (no resolver function, no arguments, no field extension or permission),
-and its type is a scalar, an enum, a list of them, or an object type whose selected fields are
-all plain in turn. Plain fields are read with `getattr` and serialised by their type's own
-`coerce_output_value`, exactly what graphql-core would do. Relay's `Node.id`, when a type keeps
-Strawberry's default `resolve_id` and `resolve_typename`, is plain too: the global id of the type's
-name and its `NodeID` attribute, which is all Strawberry's resolver computes (through an info
-object, argument parsing and a `GlobalID`: a tenth of a page's time). Every other field (a
-resolver, `__typename`, an interface) goes through graphql-core's `execute_fields` as before.
+with its basic resolver (no resolver function, no arguments, no field extension or permission
+class: Strawberry marks a field with either as having its default resolver too, so that marker
+alone is not enough), and its type is a scalar, an enum, a list of them, or an object type whose
+selected fields are all plain in turn. Plain fields are read with `getattr` and serialised by
+their type's own `coerce_output_value`, exactly what graphql-core would do. Relay's `Node.id`,
+when a type keeps Strawberry's default `resolve_id` and `resolve_typename`, is plain too for a
+node of exactly that type: the global id of the type's name and its `NodeID` attribute, which is
+all Strawberry's resolver computes (through an info object, argument parsing and a `GlobalID`: a
+tenth of a page's time). Every other field (a resolver, `__typename`, an interface) goes through
+graphql-core's `execute_fields` as before. The private names of Strawberry and graphql-core this
+relies on are gathered, and checked against the installed versions, in `compat`.
+
+`REGISTRY_EXECUTOR=strawberry` turns the plain path off: every field then goes through
+Strawberry's own executor, a fallback should this one misbehave.
 
 A plain read has no side effects, so anything out of the ordinary (a null in a non-null field,
 a value of the wrong type, a scalar that will not serialise, a relationship nobody prefetched)
@@ -39,16 +45,16 @@ from graphql import (
     GraphQLOutputType,
     GraphQLString,
     OperationDefinitionNode,
+    Undefined,
     is_enum_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
     is_object_type,
 )
-from graphql.pyutils import Undefined
-from strawberry import relay
 from strawberry.relay import to_base64
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from .compat import StrawberryExecutionContext, default_node_id, plain_attribute
 
 __all__ = ["PlainFieldExecutor"]
 
@@ -62,14 +68,19 @@ class _Irregular(Exception):
 class _ObjectPlan:
     """How to complete one object type under one selection."""
 
-    __slots__ = ("delegated", "names", "plain")
+    __slots__ = ("delegated", "names", "node_class", "plain")
 
-    def __init__(self, names: list[str], plain: list[tuple[str, str, Complete]], delegated: dict):
+    def __init__(
+        self, names: list[str], plain: list[tuple[str, str, Complete]], delegated: dict, node_class: type | None
+    ):
         self.names = names  # every response key, in the order the client asked for them
         self.plain = plain  # (response key, attribute, completion) of the plain fields
         self.delegated = delegated  # the rest, as a graphql-core grouped field set
+        self.node_class = node_class  # when `Node.id` is plain: the only class whose id it computes
 
     def complete_plain(self, source: Any) -> dict[str, Any]:
+        if self.node_class is not None and type(source) is not self.node_class:
+            raise _Irregular  # a subclass may resolve its id its own way
         if not self.delegated:  # the plain fields are all of them, in the client's order
             return {key: complete(getattr(source, attribute)) for key, attribute, complete in self.plain}
         data = dict.fromkeys(self.names)
@@ -78,18 +89,24 @@ class _ObjectPlan:
         return data
 
 
-class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldExecutor(StrawberryExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Field middleware keeps every field on graphql-core's path, and so does the app's setting
+        # (a context without settings, as tests' own schemas have, takes the plain path).
+        settings = getattr(self.context_value, "settings", None)
+        self._plain_fields = (settings is None or settings.executor == "fast") and not _has_middleware(
+            self.middleware_manager
+        )
         # (object type, id(field details)) -> (field details kept alive, plan or None)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, _ObjectPlan | None]] = {}
-        self._shared: dict[tuple, tuple[Any, _ObjectPlan | None]] | None = _shared_plans(
-            self.operation, self.fragment_definitions
+        self._shared: dict[tuple, tuple[Any, _ObjectPlan | None]] | None = (
+            _shared_plans(self.operation, self.fragment_definitions) if self._plain_fields else None
         )
 
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):
-        # Incremental delivery (@defer/@stream) and field middleware keep graphql-core's path.
-        if position_context is None and not _has_middleware(self.middleware_manager):
+        # Incremental delivery (@defer/@stream) keeps graphql-core's path.
+        if self._plain_fields and position_context is None:
             plan = self._plan(return_type, field_details_list)
             if plan is not None and (return_type.is_type_of is None or return_type.is_type_of(result, info)):
                 try:
@@ -139,17 +156,17 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
             return None
-        plain, delegated = [], {}
+        plain, delegated, node_class = [], {}, None
         for key, details in grouped_field_set.items():
             field_node = details[0].node
             field_def = self.schema.get_field(object_type, field_node.name.value)
             attribute, complete = None, None
             if field_def is None or field_node.arguments:
                 pass
-            elif _reads_attribute(field_def):
-                attribute = _strawberry_field(field_def).python_name
+            elif (attribute := plain_attribute(field_def)) is not None:
                 complete = self._completion(field_def.type, details)
-            elif (attribute := _default_node_id_attribute(object_type, field_def)) is not None:
+            elif (node_id := default_node_id(object_type, field_def)) is not None:
+                node_class, attribute = node_id
                 complete = _global_id(object_type.name)
             if complete is None:
                 delegated[key] = details
@@ -157,7 +174,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 plain.append((key, attribute, complete))
         if not plain:
             return None
-        return _ObjectPlan(list(grouped_field_set), plain, delegated)
+        return _ObjectPlan(list(grouped_field_set), plain, delegated, node_class)
 
     def _completion(self, type_: GraphQLOutputType, details: Any) -> Complete | None:
         """A function completing a value of `type_`, or None when some part of it is not plain."""
@@ -206,43 +223,6 @@ def _has_directives(nodes: list[Any]) -> bool:
 def _has_middleware(manager: Any) -> bool:
     # Strawberry always passes a manager; it wraps resolvers only when an extension has `resolve`.
     return manager is not None and bool(manager.middlewares)
-
-
-def _strawberry_field(field_def: Any) -> Any:
-    return field_def.extensions.get("strawberry-definition") if field_def.extensions else None
-
-
-def _reads_attribute(field_def: Any) -> bool:
-    """Strawberry serves the field with its basic resolver (`getattr`, no info, no arguments).
-
-    Strawberry marks that resolver `_is_default` only for a field without resolver, extensions
-    or permissions; the default resolver must still be `getattr` (it is configurable)."""
-    definition = _strawberry_field(field_def)
-    return (
-        definition is not None
-        and getattr(field_def.resolve, "_is_default", False)
-        and definition.default_resolver is getattr
-    )
-
-
-def _default_node_id_attribute(object_type: GraphQLObjectType, field_def: Any) -> str | None:
-    """The attribute holding the node id, when the field is Relay's `Node.id` served Strawberry's
-    default way: `GlobalID(<GraphQL type name>, str(getattr(node, <NodeID attribute>)))`."""
-    definition = _strawberry_field(field_def)
-    resolver = definition.base_resolver if definition is not None else None
-    if resolver is None or getattr(resolver.wrapped_func, "__func__", None) is not _NODE_ID_RESOLVER:
-        return None
-    origin = object_type.extensions["strawberry-definition"].origin
-    if (
-        origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__
-        or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__
-        or definition.extensions
-    ):
-        return None
-    return origin.resolve_id_attr()
-
-
-_NODE_ID_RESOLVER = relay.Node._id.__func__
 
 
 def _global_id(type_name: str) -> Complete:

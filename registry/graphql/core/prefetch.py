@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry import Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.types import get_object_definition, has_object_definition
+
+from .compat import FragmentSpread, InlineFragment, SelectedField, Selection, to_camel_case
 
 if TYPE_CHECKING:
     from .dataloaders import Loaders
@@ -105,13 +106,13 @@ def _graphql_names(cls: type) -> dict[str, str]:
     """GraphQL field name → Python attribute (the schema camel-cases names unless a field sets one)."""
     return {
         field.graphql_name or to_camel_case(field.python_name): field.python_name
-        for field in cls.__strawberry_definition__.fields
+        for field in get_object_definition(cls, strict=True).fields
     }
 
 
 @cache
 def _type_names(cls: type) -> set[str]:
-    definition = cls.__strawberry_definition__
+    definition = get_object_definition(cls, strict=True)
     return {definition.name, *(interface.name for interface in definition.interfaces)}
 
 
@@ -154,7 +155,7 @@ async def _prefetch(loaders: "Loaders", objects: list[Any], selections: list[Sel
         return
     by_class: dict[type, list[Any]] = defaultdict(list)
     for obj in objects:
-        if hasattr(type(obj), "__strawberry_definition__"):
+        if has_object_definition(type(obj)):
             by_class[type(obj)].append(obj)
     for cls, group in by_class.items():
         await _prefetch_class(loaders, cls, group, selections)

@@ -6,9 +6,9 @@ from typing import Annotated
 import sqlalchemy as sa
 import strawberry
 from strawberry import Info
-from strawberry.types.nodes import SelectedField
 
 from ...models import Figure
+from ..core.compat import selected_field
 from ..core.enums import FigureMetric, FigureQualifier, FigureUnit
 from ..core.filters import DateWindow, overlaps, window_bounds
 from ..core.ordering import live
@@ -62,7 +62,7 @@ class FigureSeriesQuery:
         )
         figures = [build(FigureType, row) for row in await info.context.fetch(statement)]
         selections = info.selected_fields[0].selections
-        with_sources = [SelectedField("citations", {}, {}, [SelectedField("source", {}, {}, [])])]
+        with_sources = [selected_field("citations", [selected_field("source")])]
         await prefetch(info, figures, selections_under(selections, "figure") + with_sources)
         return [FigurePoint(period=f.period, value=f.value, value_max=f.value_max, unit=f.unit,
                             qualifier=f.qualifier, figure=f) for f in figures]
