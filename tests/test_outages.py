@@ -34,6 +34,46 @@ async def silent_database() -> AsyncIterator[str]:
     await server.wait_closed()
 
 
+class FreezingProxy:
+    """A TCP relay to a real database that, once frozen, passes nothing more on any connection
+    (old or new) while keeping them all open: a database that stopped answering mid-connection."""
+
+    def __init__(self, upstream: sa.URL):
+        self.upstream = upstream
+        self.frozen = False
+        self._closing = asyncio.Event()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> str:
+        """The URL of the upstream database through this relay."""
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return self.upstream.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self._writers.append(client_writer)
+        if not self.frozen:
+            server_reader, server_writer = await asyncio.open_connection(self.upstream.host, self.upstream.port)
+            self._writers.append(server_writer)
+            await asyncio.gather(self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer))
+        await self._closing.wait()  # frozen: hold the connection open, silent
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while (data := await reader.read(1 << 16)) and not self.frozen:
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+
+    async def close(self) -> None:
+        self._closing.set()
+        for writer in self._writers:
+            writer.close()
+        self._server.close()
+        await self._server.wait_closed()
+
+
 REFUSING_DATABASE = "postgresql+asyncpg://registry:secret@127.0.0.1:1/registry"  # nothing listens on port 1
 
 
@@ -94,6 +134,28 @@ async def test_an_outage_writes_one_short_line_per_failed_request(caplog):
     assert [r.levelname for r in caplog.records] == ["WARNING"] * requests, caplog.text
     assert all(r.exc_info is None and len(r.getMessage()) < 400 for r in caplog.records), caplog.text
     assert "SELECT" not in caplog.text
+
+
+async def test_a_database_that_stops_answering_mid_connection_fails_requests_within_the_timeouts(
+    database_url, caplog
+):
+    if not database_url.startswith("postgresql+asyncpg"):
+        pytest.skip("a SQLite file cannot stop answering")
+    proxy = FreezingProxy(sa.make_url(database_url))
+    try:
+        async for client in asgi_client(app_settings(await proxy.start(), **QUICK)):
+            assert (await client.get("/readyz")).status_code == 200  # pooled connections, through the relay
+            assert "errors" not in (await client.post("/graphql", json={"query": QUERY})).json()
+            proxy.frozen = True
+            caplog.clear()
+            failed = await asyncio.wait_for(client.post("/graphql", json={"query": QUERY}), LIVENESS)
+            assert failed.status_code == 503 or failed.json()["errors"], failed.text
+            assert (await asyncio.wait_for(client.get("/readyz"), LIVENESS)).status_code == 503
+    finally:
+        await proxy.close()
+    outage_lines = [r for r in caplog.records if r.name == "registry.graphql"]
+    assert [r.levelname for r in outage_lines] == ["WARNING"], caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
 async def test_statements_and_driver_statements_past_the_command_timeout_fail(database_url):
