@@ -22,9 +22,9 @@ from .graphql.schema import schema
 from .http_cache import GraphQLHttpCache
 from .logs import describe_failure
 
-logger = logging.getLogger("registry.app")
-
 __all__ = ["create_app"]
+
+logger = logging.getLogger("registry.app")
 
 
 class _Router(GraphQLRouter):
@@ -58,7 +58,8 @@ async def _warn_if_unreachable(engine: AsyncEngine) -> None:
 
 async def _client_disconnected(request: Request, _exc: ClientDisconnect) -> Response:
     # The client left before its request was read: no one to answer, and no fault of ours.
-    logger.info("client disconnected before sending its whole request: %s %s", request.method, request.url.path)
+    logger.info("client disconnected before sending its whole request: %s %s",
+                request.method, request.url.path)
     return Response(status_code=400)
 
 

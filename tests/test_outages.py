@@ -12,7 +12,7 @@ from registry.db import create_engine
 from registry.graphql.context import Context
 from tests.conftest import app_settings, asgi_client
 
-LIVENESS = 30  # seconds: far past every timeout below; only a hang reaches it
+LIVENESS = 20  # seconds: far past every timeout below (and short of the drivers' own); only a hang reaches it
 QUICK = {"database_connect_timeout": 0.5, "database_command_timeout": 0.5, "readyz_timeout": 0.5}
 QUERY = "{ sources(first: 1) { totalCount } organizations(first: 1) { totalCount } }"
 
@@ -53,9 +53,12 @@ class FreezingProxy:
     async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         self._writers.append(client_writer)
         if not self.frozen:
-            server_reader, server_writer = await asyncio.open_connection(self.upstream.host, self.upstream.port)
+            upstream = self.upstream
+            server_reader, server_writer = await asyncio.open_connection(upstream.host, upstream.port)
             self._writers.append(server_writer)
-            await asyncio.gather(self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer))
+            await asyncio.gather(
+                self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer)
+            )
         await self._closing.wait()  # frozen: hold the connection open, silent
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -77,13 +80,16 @@ class FreezingProxy:
 REFUSING_DATABASE = "postgresql+asyncpg://registry:secret@127.0.0.1:1/registry"  # nothing listens on port 1
 
 
-async def test_readyz_on_a_silent_database_is_a_generic_503_with_the_detail_in_the_log(silent_database, caplog):
+async def test_readyz_on_a_silent_database_is_a_generic_503_with_the_detail_in_the_log(
+    silent_database, caplog
+):
     caplog.set_level(logging.INFO, logger="registry")
     async for client in asgi_client(app_settings(silent_database, **QUICK)):
         ready = await asyncio.wait_for(client.get("/readyz"), LIVENESS)
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "reason": "database unreachable"}
-    readyz_lines = [r for r in caplog.records if r.name == "registry.app" and r.getMessage().startswith("/readyz")]
+    readyz_lines = [r for r in caplog.records
+                    if r.name == "registry.app" and r.getMessage().startswith("/readyz")]
     assert [r.levelname for r in readyz_lines] == ["WARNING"]
     assert "TimeoutError" in readyz_lines[0].getMessage()
 
@@ -156,6 +162,21 @@ async def test_a_database_that_stops_answering_mid_connection_fails_requests_wit
     outage_lines = [r for r in caplog.records if r.name == "registry.graphql"]
     assert [r.levelname for r in outage_lines] == ["WARNING"], caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_request_waits_for_a_pooled_connection_no_longer_than_the_pool_timeout(database_url, caplog):
+    if not database_url.startswith("postgresql+asyncpg"):
+        pytest.skip("the pool size and its timeout are PostgreSQL's")
+    settings = app_settings(database_url, database_pool_size=1, database_pool_timeout=0.5)
+    async for client in asgi_client(settings):
+        async with client.app.state.engine.connect():  # the pool's only connection, held
+            caplog.clear()
+            response = await asyncio.wait_for(client.post("/graphql", json={"query": QUERY}), LIVENESS)
+        assert response.status_code == 503 or response.json()["errors"], response.text
+        assert "errors" not in (await client.post("/graphql", json={"query": QUERY})).json()  # free again
+    logged = [r for r in caplog.records if r.name == "registry.graphql"]
+    assert [r.levelname for r in logged] == ["WARNING"], caplog.text
+    assert "TimeoutError" in logged[0].getMessage()
 
 
 async def test_statements_and_driver_statements_past_the_command_timeout_fail(database_url):
