@@ -51,7 +51,8 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_engine(database_url)
+    # no statement timeout: a migration may rightly run longer than any request
+    engine = create_engine(database_url, connect_timeout=settings.database_connect_timeout)
     try:
         async with engine.connect() as async_connection:
             await async_connection.run_sync(do_run_migrations)

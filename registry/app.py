@@ -1,13 +1,16 @@
 """The FastAPI application factory: `/graphql`, `/healthz`, `/readyz`."""
 
+import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
-import sqlalchemy as sa
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import ClientDisconnect
 from strawberry.fastapi import GraphQLRouter
 
 from . import migrate
@@ -17,8 +20,11 @@ from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
 from .graphql.schema import schema
 from .http_cache import GraphQLHttpCache
+from .logs import describe_failure
 
 __all__ = ["create_app"]
+
+logger = logging.getLogger("registry.app")
 
 
 class _Router(GraphQLRouter):
@@ -37,16 +43,42 @@ def _settle_heap() -> None:
     gc.freeze()
 
 
+async def _warn_if_unreachable(engine: AsyncEngine) -> None:
+    """Try one connection, so that a wrong or unreachable database is reported at start-up
+    rather than by the first request; the app starts either way (/readyz says not ready)."""
+    try:
+        async with engine.connect():
+            pass
+    except Exception as exc:
+        logger.warning(
+            "database %s is unreachable at start-up (%s); serving anyway, /readyz reports not ready",
+            engine.url.render_as_string(hide_password=True), describe_failure(exc),
+        )
+
+
+async def _client_disconnected(request: Request, _exc: ClientDisconnect) -> Response:
+    # The client left before its request was read: no one to answer, and no fault of ours.
+    logger.info("client disconnected before sending its whole request: %s %s",
+                request.method, request.url.path)
+    return Response(status_code=400)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or default_settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(
-            settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
+            connect_timeout=settings.database_connect_timeout,
+            command_timeout=settings.database_command_timeout,
+            pool_timeout=settings.database_pool_timeout,
         )
         app.state.engine = engine
         app.state.sessions = create_sessionmaker(engine)
+        await _warn_if_unreachable(engine)
         _settle_heap()
         try:
             yield
@@ -55,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kazakhstan–Belarus cooperation registry", lifespan=lifespan)
     app.state.settings = settings
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
 
     async def graphql_context(request: Request) -> AsyncIterator[Context]:
         context = Context(request.app.state.engine, settings)
@@ -81,11 +114,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def readyz() -> JSONResponse:
         """The database answers and its schema is at the newest migration."""
         try:
-            async with app.state.engine.connect() as connection:
-                await connection.execute(sa.text("SELECT 1"))
-            current = await migrate.current_revision(app.state.engine)
+            async with asyncio.timeout(settings.readyz_timeout):
+                current = await migrate.current_revision(app.state.engine)
         except Exception as exc:  # any failure to reach the database means "not ready"
-            return JSONResponse({"status": "unavailable", "reason": f"database unreachable: {exc}"}, 503)
+            # The driver's words (host names, user names, server versions) go to the log, not to
+            # whoever asks: /readyz is as public as the rest of the API.
+            logger.warning("/readyz: database unreachable: %s", describe_failure(exc))
+            return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
         head = migrate.head_revision()
         if current != head:
             reason = f"database at migration {current or 'none'}, code expects {head}: run `registry db upgrade`"

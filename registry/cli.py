@@ -10,12 +10,17 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from .config import Settings
 
 __all__ = ["app"]
 
@@ -46,6 +51,8 @@ def _describe(exc: BaseException) -> str:
         return f"models and migrations differ: {exc}"
     if isinstance(exc, DBAPIError):
         return f"database error: {str(exc.orig).strip() or type(exc.orig).__name__}"
+    if isinstance(exc, TimeoutError):
+        return "cannot reach the database: no answer within REGISTRY_DATABASE_CONNECT_TIMEOUT"
     if isinstance(exc, (OSError, ConnectionError)):
         return f"cannot reach the database: {exc}"
     if isinstance(exc, (ArgumentError, CommandError, CommandFailed)):
@@ -67,10 +74,22 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _settings():
+def _settings() -> "Settings":
     from .config import Settings
 
     return Settings()
+
+
+def _engine(settings: "Settings") -> "AsyncEngine":
+    """The commands' engine: bounded waits to connect, but no statement timeout, since a
+    migration or a seed may rightly run statements longer than a request's."""
+    from .db import create_engine
+
+    return create_engine(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout,
+        pool_timeout=settings.database_pool_timeout,
+    )
 
 
 @db_app.command("upgrade")
@@ -83,7 +102,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     console.print(f"database upgraded to {revision}")
 
 
-@db_app.command("downgrade")
+# ignore_unknown_options: `-1` is a revision here, not an option click does not know
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 @_reports_errors
 def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. -1 or base")]) -> None:
     """Migrate the database down to REVISION."""
@@ -98,10 +118,9 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, 
 def db_current() -> None:
     """Show the database's migration and whether it is the newest."""
     from . import migrate
-    from .db import create_engine
 
     async def current() -> str | None:
-        engine = create_engine(_settings().database_url)
+        engine = _engine(_settings())
         try:
             return await migrate.current_revision(engine)
         finally:
@@ -150,14 +169,14 @@ def seed(
     if check_sources is not None:
         console.print(f"every excerpt occurs in its source ({check_sources})")
         return
-    asyncio.run(_load(settings.database_url, data, dry_run, verbose))
+    asyncio.run(_load(settings, data, dry_run, verbose))
 
 
-async def _load(database_url: str, data: Any, dry_run: bool, verbose: bool) -> None:
-    from .db import create_engine, create_sessionmaker
+async def _load(settings: "Settings", data: Any, dry_run: bool, verbose: bool) -> None:
+    from .db import create_sessionmaker
     from .seeding import SeedLoadError, load_seed
 
-    engine = create_engine(database_url)
+    engine = _engine(settings)
     changes: list[tuple[str, str, str]] = []
     per_file: dict[str, dict[str, int]] = defaultdict(dict)
     try:
@@ -208,9 +227,12 @@ def serve(
     """Serve the GraphQL API, admin and health checks with uvicorn."""
     import uvicorn
 
+    from .logs import UVICORN_LOG_CONFIG
+
     _settings()  # fail now, in one line, on a bad configuration
     uvicorn.run("registry.app:create_app", factory=True, host=host, port=port, reload=reload,
-                workers=None if reload else workers, log_level="info")
+                workers=None if reload else workers, log_level="info", log_config=UVICORN_LOG_CONFIG,
+                server_header=False)  # no `server: uvicorn` telling every client what to attack
 
 
 schema_app = typer.Typer(help="The GraphQL schema (SDL) for client code generation.", no_args_is_help=True)

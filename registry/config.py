@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +16,9 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
     TEST = "test"
+
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class Settings(BaseSettings):
@@ -32,6 +35,21 @@ class Settings(BaseSettings):
     sources_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "sources", description="folder of the source documents"
     )
+    # ops: database timeouts and readiness
+    database_connect_timeout: Seconds = Field(5.0, description="seconds to open a database connection")
+    database_command_timeout: Seconds = Field(
+        5.0, description="seconds one SQL statement may take (SQLite: waiting for another's lock)"
+    )
+    database_pool_timeout: Seconds = Field(
+        5.0, description="seconds a request waits for a pooled connection (PostgreSQL)"
+    )
+    readyz_timeout: Seconds = Field(2.0, description="seconds /readyz waits for the database")
+    # compat: the GraphQL executor
+    executor: Literal["fast", "strawberry"] = Field(
+        "fast",
+        description="fast: plain fields completed in one step (PlainFieldExecutor); "
+        "strawberry: every field through Strawberry's own executor, a fallback",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -41,13 +59,6 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (the async drivers)"
             )
         return url
-
-    # compat: the GraphQL executor
-    executor: Literal["fast", "strawberry"] = Field(
-        "fast",
-        description="fast: plain fields completed in one step (PlainFieldExecutor); "
-        "strawberry: every field through Strawberry's own executor, a fallback",
-    )
 
 
 settings = Settings()

@@ -21,18 +21,42 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
-def create_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 16,
+    echo: bool = False,
+    connect_timeout: float | None = None,
+    command_timeout: float | None = None,
+    pool_timeout: float | None = None,
+) -> AsyncEngine:
+    """The engine for `url`. Timeouts are in seconds; None keeps the driver's own (asyncpg: 60 s to
+    connect, statements unbounded; SQLite: 5 s waiting for a lock; the pool: 30 s for a connection).
+
+    On PostgreSQL a timed-out connect or statement raises `TimeoutError`, and asyncpg cancels the
+    statement on the server; the command timeout is the connection's, so it bounds statements run
+    on asyncpg's connection directly (`DriverStatement`) as well as SQLAlchemy's. On SQLite, which
+    cannot hang on a network, the command timeout bounds the wait for another writer's lock."""
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo)
+        connect_args = {} if command_timeout is None else {"timeout": command_timeout}
+        engine = create_async_engine(url, echo=echo, connect_args=connect_args)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args = {
+        name: value
+        for name, value in (("timeout", connect_timeout), ("command_timeout", command_timeout))
+        if value is not None
+    }
+    pool_options = {} if pool_timeout is None else {"pool_timeout": pool_timeout}
     # No pre-ping: it would add a round trip to every checkout (one per request on the read path);
     # connections are recycled instead, and a dropped one fails that request only.
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800,
+        connect_args=connect_args, **pool_options,
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,6 +2,8 @@
 
 import logging
 
+import asyncpg
+import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
@@ -16,6 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from ..logs import CappedTracebacks, capped, describe_failure
 from .agreements.resolvers import AgreementQuery
 from .core.execution import PlainFieldExecutor
 from .events.resolvers import EventQuery
@@ -58,20 +61,51 @@ def _unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
+# Failures of the database itself, as the engine's timeouts and drivers raise them: expected during
+# an outage, when every request fails the same way.
+_OUTAGES = (
+    OSError,  # refused, unreachable, and TimeoutError (asyncpg's connect and command timeouts)
+    sa.exc.TimeoutError,  # no pooled connection free in time
+    asyncpg.PostgresConnectionError,  # connection lost, on asyncpg's connection (DriverStatement)
+    asyncpg.CannotConnectNowError,  # the server is starting or shutting down
+)
+
+
+def _database_outage(error: GraphQLError) -> bool:
+    cause = error.original_error
+    if isinstance(cause, sa.exc.DBAPIError):
+        return cause.connection_invalidated  # SQLAlchemy saw the connection drop
+    return isinstance(cause, _OUTAGES)
+
+
 logger = logging.getLogger("registry.graphql")
+logger.addFilter(CappedTracebacks())  # SQLAlchemy's messages carry whole statements and parameters
 
 
 class RegistrySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Strawberry logs every error with a traceback; a client's bad input is not a server fault
-        # and would bury the real ones, so only unexpected errors are logged as errors.
+        # Strawberry logs every error with a traceback. A client's bad input is not a server fault
+        # and would bury the real ones: debug, no traceback. A database outage fails every request
+        # alike: one warning line per request, no traceback, so a few seconds of outage cannot
+        # write megabytes. Anything else is a bug: its traceback, once per request.
+        outages, bugs = [], []
         for error in errors:
-            if _unexpected(error):
-                logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+            if not _unexpected(error):
+                logger.debug("client error: %s", capped(error.message))
+            elif _database_outage(error):
+                outages.append(error)
             else:
-                logger.debug("client error: %s", error.message)
+                bugs.append(error)
+        if outages:
+            logger.warning(
+                "database unavailable (%d error(s) in this request): %s",
+                len(outages), describe_failure(outages[0].original_error),
+            )
+        if bugs:
+            more = f" (and {len(bugs) - 1} more in this request)" if len(bugs) > 1 else ""
+            logger.error("unexpected error in %s%s", bugs[0].path, more, exc_info=bugs[0].original_error)
 
 
 schema = RegistrySchema(

@@ -1,10 +1,12 @@
 """The `registry` command, run as a real process."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +39,13 @@ def test_upgrade_current_check_downgrade(empty_database):
     assert "not migrated" in run("db", "current", database_url=empty_database).stdout
 
 
+def test_downgrade_minus_one_goes_one_revision_down(empty_database):
+    assert run("db", "upgrade", database_url=empty_database).returncode == 0
+    result = run("db", "downgrade", "-1", database_url=empty_database)  # as the README writes it
+    assert result.returncode == 0, result.stderr
+    assert "behind" in run("db", "current", database_url=empty_database).stdout
+
+
 def _one_line_error(result: subprocess.CompletedProcess) -> str:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
@@ -55,9 +64,39 @@ def test_unreachable_database_is_one_clear_line():
     assert "cannot reach the database" in line
 
 
+def test_database_that_never_answers_fails_within_the_connect_timeout():
+    """A listening socket nobody accepts on: the connection is never answered."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:{silent.getsockname()[1]}/x"
+        line = _one_line_error(run("db", "current", database_url=url, REGISTRY_DATABASE_CONNECT_TIMEOUT="1"))
+    assert "cannot reach the database" in line and "REGISTRY_DATABASE_CONNECT_TIMEOUT" in line
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_bad_timeout_is_one_clear_line(value):
+    line = _one_line_error(run("db", "current", REGISTRY_DATABASE_COMMAND_TIMEOUT=value))
+    assert "REGISTRY_DATABASE_COMMAND_TIMEOUT" in line
+
+
 def test_bad_revision_is_one_clear_line(empty_database):
     line = _one_line_error(run("db", "upgrade", "nonsense", database_url=empty_database))
     assert "nonsense" in line
+
+
+def test_container_runs_in_production_as_an_unprivileged_user():
+    text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")  # continued lines joined
+    lines = [line.split(None, 1) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    instructions = [(word.upper(), rest) for word, rest in lines]
+    env = " ".join(rest for word, rest in instructions if word == "ENV")
+    assert "REGISTRY_ENV=production" in env.split()
+    users = [rest.strip() for word, rest in instructions if word == "USER"]
+    assert users and users[-1] not in ("root", "0"), users
+    # nothing runs as root after the switch, and the server is started after it
+    switch = max(i for i, (word, _) in enumerate(instructions) if word == "USER")
+    assert not [rest for word, rest in instructions[switch:] if word == "RUN"]
+    assert any(word == "CMD" for word, _ in instructions[switch:])
 
 
 def test_container_files_describe_a_migrating_app_on_a_healthy_database(empty_database):
