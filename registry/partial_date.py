@@ -54,10 +54,10 @@ def _parse_point(text: str) -> _Point:
             y, m = int(year), int(month)
             last = calendar.monthrange(y, m)[1]
             return _Point(date(y, m, 1), date(y, m, last), DatePrecision.MONTH, approximate)
-    except ValueError as exc:
+        y = int(year)
+        return _Point(date(y, 1, 1), date(y, 12, 31), DatePrecision.YEAR, approximate)
+    except ValueError as exc:  # also the year 0000, which has no calendar
         raise PartialDateError(f"{text!r} is not a calendar date: {exc}") from None
-    y = int(year)
-    return _Point(date(y, 1, 1), date(y, 12, 31), DatePrecision.YEAR, approximate)
 
 
 @dataclass(frozen=True, slots=True)
