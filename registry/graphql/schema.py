@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from .agreements.resolvers import AgreementQuery
+from .core.argument_values import ArgumentValueChecks
 from .core.execution import PlainFieldExecutor
 from .events.resolvers import EventQuery
 from .figures.resolvers import FigureQuery
@@ -80,6 +81,7 @@ schema = RegistrySchema(
     # factories: a fresh extension per request (the parser and validation caches are module-wide)
     extensions=[
         lambda: AddValidationRules(LIMIT_RULES),
+        ArgumentValueChecks,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
