@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from .agreements.resolvers import AgreementQuery
 from .core.argument_values import ArgumentValueChecks
 from .core.execution import PlainFieldExecutor
+from .core.node_lookup import UnknownTypesAsNull
 from .events.resolvers import EventQuery
 from .figures.resolvers import FigureQuery
 from .figures.series import FigureSeriesQuery
@@ -41,8 +42,10 @@ class Query(
     OrganizationQuery, PersonQuery, ProjectQuery, AgreementQuery, EventQuery, FigureQuery, SourceQuery,
     SearchQuery, TimelineQuery, FigureSeriesQuery,
 ):
-    node: relay.Node | None = relay.node(description="Any record by its global id (null if none)")
-    nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order")
+    node: relay.Node | None = relay.node(description="Any record by its global id (null if none)",
+                                         extensions=[UnknownTypesAsNull()])
+    nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order",
+                                                extensions=[UnknownTypesAsNull()])
 
 
 # The depth and alias limits are validation rules. Each limiter instance makes its rule class
