@@ -352,3 +352,18 @@ async def test_timeline_reads_a_kind_named_twice_once(api):
     query = "query ($kinds: [TimelineItemKind!]) { timeline(kinds: $kinds) { title date { value } } }"
     once = (await gql(api, query, kinds=["AGREEMENT_SIGNED"]))["timeline"]
     assert once and (await gql(api, query, kinds=["AGREEMENT_SIGNED"] * MAX_LIST_LENGTH))["timeline"] == once
+
+
+@pytest.mark.parametrize("not_an_id", ["zzz", "!!!", base64.b64encode(b"no colon").decode(), "\u00ff"])
+async def test_an_id_that_is_no_global_id_names_the_argument(api, not_an_id):
+    reason = "not an id given out by this API"
+    refused(await gql_errors(api, "query ($id: ID!) { node(id: $id) { id } }", id=not_an_id), "$id", reason)
+    first, _ = await _two_project_ids(api)
+    refused(await gql_errors(api, "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=[first, not_an_id]),
+            "$ids[1]", reason)
+    refused(await gql_errors(api, "query ($f: EventFilter) { events(filter: $f) { totalCount } }",
+                             f={"person": not_an_id}), "$f.person", reason)
+    refused(await gql_errors(api, f"{{ nodes(ids: [{json.dumps(first)}, {json.dumps(not_an_id)}]) {{ id }} }}"),
+            "ids[1]", reason)
+    refused(await gql_errors(api, f"{{ projects(filter: {{organization: {json.dumps(not_an_id)}}}) {{ totalCount }} }}"),
+            "filter.organization", reason)

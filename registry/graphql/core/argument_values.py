@@ -1,8 +1,10 @@
-"""Checks every argument value passes before any resolver sees it: no NUL character, no long list.
+"""Checks every argument value passes before any resolver sees it: no NUL character, no long
+list, no ID that is not a global id.
 
-PostgreSQL refuses U+0000 in text (SQLite keeps it), and each item of a list argument becomes one
-SQL parameter (PostgreSQL takes at most 32,767 per statement). graphql-core reserves the name of
-the String scalar, so its parsing cannot be overridden; instead literals in the document are
+PostgreSQL refuses U+0000 in text (SQLite keeps it), each item of a list argument becomes one SQL
+parameter (PostgreSQL takes at most 32,767 per statement), and Strawberry reports an undecodable
+global id without a code or the argument's name. graphql-core reserves the names of the String
+and ID scalars, so their parsing cannot be overridden; instead literals in the document are
 checked by a validation rule (cached with the rest of the document's validation) and variables
 just before execution, both naming what they refuse: `filter.tag[2]` for an argument, `$tags[2]`
 for a variable.
@@ -15,14 +17,23 @@ from graphql import (
     ArgumentNode,
     ExecutionResult,
     GraphQLError,
+    GraphQLID,
+    GraphQLInputType,
     ListValueNode,
     Node,
     ObjectFieldNode,
     StringValueNode,
     ValidationRule,
     VariableDefinitionNode,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+    is_input_object_type,
+    is_list_type,
+    type_from_ast,
 )
 from strawberry.extensions import AddValidationRules
+from strawberry.relay import GlobalID, GlobalIDValueError
 
 from .errors import bad_argument
 
@@ -35,6 +46,17 @@ _NUL_REFUSED = "must not contain the NUL character (U+0000)"
 
 def _too_long(length: int) -> str:
     return f"at most {MAX_LIST_LENGTH} items, got {length}"
+
+
+def _text_problem(text: str, input_type: GraphQLInputType | None) -> str | None:
+    if _NUL in text:
+        return _NUL_REFUSED
+    if input_type is not None and get_named_type(input_type) is GraphQLID:
+        try:
+            GlobalID.from_id(text)
+        except GlobalIDValueError:
+            return "not an id given out by this API"
+    return None
 
 
 def _literal_path(chain: list[Any], keys: list[str | int]) -> str:
@@ -56,11 +78,11 @@ def _literal_path(chain: list[Any], keys: list[str | int]) -> str:
 
 
 class ArgumentLiteralRule(ValidationRule):
-    """Refuses a string literal holding NUL and a list literal longer than MAX_LIST_LENGTH."""
+    """Refuses string literals holding NUL or (as an ID) not a global id, and long list literals."""
 
     def enter_string_value(self, node: StringValueNode, _key, parent, path, ancestors) -> None:
-        if _NUL in node.value:
-            self.report_error(bad_argument(_literal_path([*ancestors, parent], path), _NUL_REFUSED, node))
+        if (problem := _text_problem(node.value, self.context.get_input_type())) is not None:
+            self.report_error(bad_argument(_literal_path([*ancestors, parent], path), problem, node))
 
     def enter_list_value(self, node: ListValueNode, _key, parent, path, ancestors) -> None:
         if len(node.values) > MAX_LIST_LENGTH:
@@ -68,20 +90,28 @@ class ArgumentLiteralRule(ValidationRule):
             self.report_error(bad_argument(argument, _too_long(len(node.values)), node))
 
 
-def _variable_problem(variables: dict[str, Any]) -> GraphQLError | None:
-    """The first NUL or over-long list anywhere in the variables (walked without recursion)."""
-    pending = [(f"${name}", value) for name, value in variables.items()]
+def _variable_problem(
+    variables: dict[str, Any], types: dict[str, GraphQLInputType | None]
+) -> GraphQLError | None:
+    """The first problem anywhere in the variables, walked along their declared types (without
+    recursion, so no nesting is too deep); a value whose shape does not fit its type is left to
+    graphql-core's own coercion errors."""
+    pending = [(f"${name}", value, types.get(name)) for name, value in variables.items()]
     while pending:
-        path, value = pending.pop()
+        path, value, input_type = pending.pop()
+        input_type = get_nullable_type(input_type) if input_type is not None else None
         if isinstance(value, str):
-            if _NUL in value:
-                return bad_argument(path, _NUL_REFUSED)
+            if (problem := _text_problem(value, input_type)) is not None:
+                return bad_argument(path, problem)
         elif isinstance(value, list):
             if len(value) > MAX_LIST_LENGTH:
                 return bad_argument(path, _too_long(len(value)))
-            pending += [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+            item_type = input_type.of_type if is_list_type(input_type) else None
+            pending += [(f"{path}[{index}]", item, item_type) for index, item in enumerate(value)]
         elif isinstance(value, dict):
-            pending += [(f"{path}.{key}", item) for key, item in value.items()]
+            fields = input_type.fields if is_input_object_type(input_type) else {}
+            pending += [(f"{path}.{key}", item, fields[key].type if key in fields else None)
+                        for key, item in value.items()]
     return None
 
 
@@ -93,6 +123,12 @@ class ArgumentValueChecks(AddValidationRules):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if (problem := _variable_problem(context.variables or {})) is not None:
+        operation = get_operation_ast(context.graphql_document, context.operation_name)
+        definitions = (operation.variable_definitions if operation is not None else None) or ()
+        types = {  # Strawberry's own extensions reach graphql-core's schema as `_schema` too
+            definition.variable.name.value: type_from_ast(context.schema._schema, definition.type)
+            for definition in definitions
+        }
+        if (problem := _variable_problem(context.variables or {}, types)) is not None:
             context.result = ExecutionResult(data=None, errors=[problem])  # Strawberry then skips execution
         yield

@@ -4,8 +4,8 @@ A global id is opaque to clients (Relay's Global Object Identification spec): on
 name is unknown (`Unicorn:1`) or not a Node (`Country:KZ`) names no record, just like an id of a
 deleted record, so it gets what the schema promises for "no such record": null (at its own
 index in nodes(ids:), the others still answered). Strawberry would raise instead, an unexpected
-error that nulls the whole of nodes(ids:). How many ids one request may name is capped for
-every list argument (`argument_values.MAX_LIST_LENGTH`).
+error that nulls the whole of nodes(ids:). An id that does not decode at all, and more ids than
+any list argument takes, are refused as BAD_USER_INPUT before this (see `argument_values`).
 """
 
 import inspect
