@@ -44,6 +44,13 @@ def test_bad_dates_say_why(text, reason):
         PartialDate.parse(text)
 
 
+def test_bad_dates_are_quoted_short():
+    # a client may send a huge date: its error message (and log line) stays short
+    with pytest.raises(PartialDateError) as raised:
+        PartialDate.parse("1" * 100_000)
+    assert len(str(raised.value)) < 200 and "…" in str(raised.value)
+
+
 def test_overlap_respects_bounds():
     september = PartialDate.parse("2002-09")
     assert september.overlaps(date(2002, 9, 30), None)
