@@ -90,27 +90,41 @@ class ArgumentLiteralRule(ValidationRule):
             self.report_error(bad_argument(argument, _too_long(len(node.values)), node))
 
 
+# Where a value sits in the variables: (the enclosing place, a dict key or list index), the root
+# place's key being the variable's name. Spelt out only for an error, so walking stays linear
+# however deep the values nest.
+_Place = tuple[Any, str | int]
+
+
+def _spelt(place: _Place) -> str:
+    steps = []
+    while place[0] is not None:
+        place, key = place
+        steps.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return f"${place[1]}" + "".join(reversed(steps))
+
+
 def _variable_problem(
     variables: dict[str, Any], types: dict[str, GraphQLInputType | None]
 ) -> GraphQLError | None:
     """The first problem anywhere in the variables, walked along their declared types (without
     recursion, so no nesting is too deep); a value whose shape does not fit its type is left to
     graphql-core's own coercion errors."""
-    pending = [(f"${name}", value, types.get(name)) for name, value in variables.items()]
+    pending = [((None, name), value, types.get(name)) for name, value in variables.items()]
     while pending:
-        path, value, input_type = pending.pop()
+        place, value, input_type = pending.pop()
         input_type = get_nullable_type(input_type) if input_type is not None else None
         if isinstance(value, str):
             if (problem := _text_problem(value, input_type)) is not None:
-                return bad_argument(path, problem)
+                return bad_argument(_spelt(place), problem)
         elif isinstance(value, list):
             if len(value) > MAX_LIST_LENGTH:
-                return bad_argument(path, _too_long(len(value)))
+                return bad_argument(_spelt(place), _too_long(len(value)))
             item_type = input_type.of_type if is_list_type(input_type) else None
-            pending += [(f"{path}[{index}]", item, item_type) for index, item in enumerate(value)]
+            pending += [((place, index), item, item_type) for index, item in enumerate(value)]
         elif isinstance(value, dict):
             fields = input_type.fields if is_input_object_type(input_type) else {}
-            pending += [(f"{path}.{key}", item, fields[key].type if key in fields else None)
+            pending += [((place, key), item, fields[key].type if key in fields else None)
                         for key, item in value.items()]
     return None
 
