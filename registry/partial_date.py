@@ -17,10 +17,16 @@ __all__ = ["DatePrecision", "PartialDate", "PartialDateError"]
 
 _POINT = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?(?P<approx>~)?$")
 _OPEN = ".."
+_QUOTED_LENGTH = 40
 
 
 class PartialDateError(ValueError):
     """The text is not a partial date this registry understands."""
+
+
+def _quoted(text: str) -> str:
+    """The text as an error message quotes it: cut short, as a client may send a huge one."""
+    return repr(text) if len(text) <= _QUOTED_LENGTH else repr(text[:_QUOTED_LENGTH]) + "…"
 
 
 class DatePrecision(StrEnum):
@@ -42,7 +48,7 @@ def _parse_point(text: str) -> _Point:
     match = _POINT.match(text)
     if not match:
         raise PartialDateError(
-            f"{text!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by ~"
+            f"{_quoted(text)} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by ~"
         )
     year, month, day = match["y"], match["m"], match["d"]
     approximate = bool(match["approx"])
@@ -54,10 +60,10 @@ def _parse_point(text: str) -> _Point:
             y, m = int(year), int(month)
             last = calendar.monthrange(y, m)[1]
             return _Point(date(y, m, 1), date(y, m, last), DatePrecision.MONTH, approximate)
-    except ValueError as exc:
-        raise PartialDateError(f"{text!r} is not a calendar date: {exc}") from None
-    y = int(year)
-    return _Point(date(y, 1, 1), date(y, 12, 31), DatePrecision.YEAR, approximate)
+        y = int(year)
+        return _Point(date(y, 1, 1), date(y, 12, 31), DatePrecision.YEAR, approximate)
+    except ValueError as exc:  # also the year 0000, which has no calendar
+        raise PartialDateError(f"{_quoted(text)} is not a calendar date: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +84,11 @@ class PartialDate:
             return cls(text, point.precision, point.approximate, point.lower, point.upper)
         start_text, _, end_text = text.partition("/")
         if start_text == _OPEN and end_text == _OPEN:
-            raise PartialDateError(f"{text!r}: an interval needs at least one known end")
+            raise PartialDateError(f"{_quoted(text)}: an interval needs at least one known end")
         start = None if start_text == _OPEN else _parse_point(start_text)
         end = None if end_text == _OPEN else _parse_point(end_text)
         if start and end and start.lower > end.upper:
-            raise PartialDateError(f"{text!r}: the interval ends before it starts")
+            raise PartialDateError(f"{_quoted(text)}: the interval ends before it starts")
         return cls(
             value=text,
             precision=DatePrecision.RANGE,

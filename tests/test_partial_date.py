@@ -32,6 +32,9 @@ def test_parse_keeps_precision_and_derives_bounds(text, precision, lower, upper,
         ("September 2002", "is not a date"),
         ("2002-13", "not a calendar date"),
         ("2002-02-30", "not a calendar date"),
+        ("0000", "not a calendar date"),
+        ("0000-05~", "not a calendar date"),
+        ("0000/1990", "not a calendar date"),
         ("1999/1990", "ends before it starts"),
         ("../..", "at least one known end"),
     ],
@@ -39,6 +42,13 @@ def test_parse_keeps_precision_and_derives_bounds(text, precision, lower, upper,
 def test_bad_dates_say_why(text, reason):
     with pytest.raises(PartialDateError, match=reason):
         PartialDate.parse(text)
+
+
+def test_bad_dates_are_quoted_short():
+    # a client may send a huge date: its error message (and log line) stays short
+    with pytest.raises(PartialDateError) as raised:
+        PartialDate.parse("1" * 100_000)
+    assert len(str(raised.value)) < 200 and "…" in str(raised.value)
 
 
 def test_overlap_respects_bounds():

@@ -20,7 +20,9 @@ from strawberry.types import ExecutionContext
 
 from ..logs import CappedTracebacks, capped, describe_failure
 from .agreements.resolvers import AgreementQuery
+from .core.argument_values import ArgumentValueChecks
 from .core.execution import PlainFieldExecutor
+from .core.node_lookup import UnknownTypesAsNull
 from .events.resolvers import EventQuery
 from .figures.resolvers import FigureQuery
 from .figures.series import FigureSeriesQuery
@@ -43,8 +45,10 @@ class Query(
     OrganizationQuery, PersonQuery, ProjectQuery, AgreementQuery, EventQuery, FigureQuery, SourceQuery,
     SearchQuery, TimelineQuery, FigureSeriesQuery,
 ):
-    node: relay.Node | None = relay.node(description="Any record by its global id (null if none)")
-    nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order")
+    node: relay.Node | None = relay.node(description="Any record by its global id (null if none)",
+                                         extensions=[UnknownTypesAsNull()])
+    nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order",
+                                                extensions=[UnknownTypesAsNull()])
 
 
 # The depth and alias limits are validation rules. Each limiter instance makes its rule class
@@ -114,6 +118,7 @@ schema = RegistrySchema(
     # factories: a fresh extension per request (the parser and validation caches are module-wide)
     extensions=[
         lambda: AddValidationRules(LIMIT_RULES),
+        ArgumentValueChecks,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),

@@ -1,5 +1,5 @@
 """Every ordering of every list pages correctly: small pages, forward and backward, join up to
-the whole list in one page, on both engines.
+the whole list in one page, and both cursors together bound a page either way, on both engines.
 
 The orderings come from the schema itself, so a new order field is covered without editing this
 file. Undated rows sort last under a sentinel date; descending date orders start with them, which
@@ -29,7 +29,7 @@ query ($orderBy: [%(order)s!], $first: Int, $after: String, $last: Int, $before:
   %(list)s(orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { node { id } }
+    edges { cursor node { id } }
   }
 }"""
 
@@ -77,3 +77,26 @@ async def test_pages_of_every_ordering_join_up_to_the_whole_list(api, list_name)
                 break
             before = page["pageInfo"]["startCursor"]
         assert backward == expected, (list_name, order_by, "backward")
+
+
+@pytest.mark.parametrize("list_name", LISTS)
+async def test_after_and_before_together_bound_the_page_either_way(api, list_name):
+    # Relay's algorithm: both cursors cut the list whichever of first/last is given, then it counts
+    for order_by in await _orderings(api, LISTS[list_name]):
+        whole = (await _page(api, list_name, order_by, first=100))["edges"]
+        ids, cursors = [edge["node"]["id"] for edge in whole], [edge["cursor"] for edge in whole]
+        between = ids[1:-1]  # strictly after the first row, strictly before the last
+        after, before = cursors[0], cursors[-1]
+        assert len(between) >= 3, (list_name, "needs rows between the cursors")
+
+        page = await _page(api, list_name, order_by, first=100, after=after, before=before)
+        assert [edge["node"]["id"] for edge in page["edges"]] == between, (list_name, order_by)
+        head = await _page(api, list_name, order_by, first=2, after=after, before=before)
+        assert [edge["node"]["id"] for edge in head["edges"]] == between[:2], (list_name, order_by, "first")
+        tail = await _page(api, list_name, order_by, last=2, after=after, before=before)
+        assert [edge["node"]["id"] for edge in tail["edges"]] == between[-2:], (list_name, order_by, "last")
+        for cut in (page, head, tail):  # rows lie beyond both cursors
+            assert cut["pageInfo"]["hasNextPage"] and cut["pageInfo"]["hasPreviousPage"], (list_name, cut)
+
+        crossed = await _page(api, list_name, order_by, first=100, after=before, before=after)
+        assert crossed["edges"] == [], (list_name, order_by, "no row is after the end and before the start")

@@ -53,9 +53,7 @@ def overlaps(
 def matches_text(id_column: sa.ColumnElement, entity_type: EntityType, text: str | None, dialect: str):
     if text is None:
         return []
-    words = query_words(text)
-    if not words:
-        raise bad_argument("filter.text", "needs at least one letter or digit")
+    words = query_words(text, "filter.text")
     table = SearchEntry.__table__
     subjects = sa.select(table.c.subject_id).where(*matching_entries(words, dialect, [entity_type]))
     return [id_column.in_(subjects)]

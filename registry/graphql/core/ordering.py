@@ -7,6 +7,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from .enums import OrderDirection
+from .errors import bad_argument
 from .pagination import SortKey
 
 __all__ = ["OrderTerm", "live", "sort_keys"]
@@ -20,10 +21,16 @@ class OrderTerm(Protocol):
 def sort_keys(
     order_by: Sequence[OrderTerm] | None, columns: Mapping[Enum, sa.ColumnElement], default: Sequence[OrderTerm]
 ) -> list[SortKey]:
-    return [
-        SortKey(columns[term.field], descending=term.direction == OrderDirection.DESC)
-        for term in (order_by or default)
-    ]
+    """One key per term, each field at most once (a repeat orders nothing and lengthens the SQL)."""
+    terms = order_by or default
+    if len(terms) > len(columns):
+        raise bad_argument("orderBy", f"at most {len(columns)} terms, one per field; got {len(terms)}")
+    seen: set[Enum] = set()
+    for index, term in enumerate(terms):
+        if term.field in seen:
+            raise bad_argument(f"orderBy[{index}].field", f"{term.field.name} is already ordered by")
+        seen.add(term.field)
+    return [SortKey(columns[term.field], descending=term.direction == OrderDirection.DESC) for term in terms]
 
 
 def live(table: sa.Table) -> list[sa.ColumnElement[bool]]:

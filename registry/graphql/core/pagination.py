@@ -18,12 +18,13 @@ import orjson
 import sqlalchemy as sa
 import strawberry
 from sqlalchemy.engine import RowMapping
+from sqlmodel.sql.sqltypes import AutoString
 from strawberry import Info, Private, relay
 
 from .errors import bad_argument
 from .prefetch import prefetch, selections_under
 
-__all__ = ["MAX_PAGE_SIZE", "Connection", "SortKey", "paginate"]
+__all__ = ["MAX_CURSOR_LENGTH", "MAX_PAGE_SIZE", "Connection", "SortKey", "paginate"]
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -48,15 +49,6 @@ class SortKey:
     descending: bool = False
 
 
-# Sort values that JSON cannot hold travel as their text and are read back by the key's type.
-_FROM_TEXT: dict[type, Callable[[str], Any]] = {
-    date: date.fromisoformat,
-    datetime: datetime.fromisoformat,
-    uuid.UUID: uuid.UUID,
-    Decimal: Decimal,
-}
-
-
 def _to_json(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -69,15 +61,61 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_json(value: Any, expression: sa.ColumnElement) -> Any:
-    if value is None:
-        return None
-    from_text = _FROM_TEXT.get(expression.type.python_type)
-    if from_text is None:
-        return value
-    if not isinstance(value, str):
+# A cursor is base64 JSON, readable by any worker and after any restart with no secret to share
+# or rotate (an HMAC would need one). It is not trusted instead: each value is read back by its
+# sort key's SQL type and refused unless it is a value of that type the database can compare, so
+# a forged cursor is a BAD_USER_INPUT and never reaches the driver (NUL in text, a number
+# asyncpg cannot encode, an unknown enum value, an object where text belongs…).
+MAX_CURSOR_LENGTH = 4_096  # a cursor of the longest ordering of the longest titles is under 2,000
+_BIGINT = 2**63
+_MAX_DECIMAL_DIGITS = 40  # beyond any numeric column here, well within what the drivers encode
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str or "\x00" in value:
         raise TypeError
-    return from_text(value)
+    return value
+
+
+def _integer(value: Any) -> int:
+    if type(value) is not int or not -_BIGINT <= value < _BIGINT:
+        raise TypeError
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise TypeError
+    return value
+
+
+def _decimal(value: Any) -> Decimal:
+    number = Decimal(_text(value))
+    digits, exponent = number.as_tuple()[1:]
+    if not number.is_finite() or len(digits) > _MAX_DECIMAL_DIGITS or abs(exponent) > _MAX_DECIMAL_DIGITS:
+        raise ValueError
+    return number
+
+
+def _reader(sql_type: sa.types.TypeEngine) -> Callable[[Any], Any]:
+    """How a cursor value is read back for a sort key of this SQL type (raising when it is not one)."""
+    if isinstance(sql_type, sa.Enum):
+        return lambda value: sql_type.enum_class(_text(value))
+    if isinstance(sql_type, (sa.String, AutoString)):
+        return _text
+    if isinstance(sql_type, sa.DateTime):
+        return lambda value: datetime.fromisoformat(_text(value))
+    if isinstance(sql_type, sa.Date):
+        return lambda value: date.fromisoformat(_text(value))
+    if isinstance(sql_type, sa.Numeric):
+        return _decimal
+    if isinstance(sql_type, sa.Boolean):
+        return _boolean
+    if isinstance(sql_type, sa.Integer):
+        return _integer
+    if isinstance(sql_type, sa.Uuid):
+        return lambda value: uuid.UUID(_text(value))
+    raise NotImplementedError(f"cursors cannot carry a sort key of type {sql_type!r}")
 
 
 def _encode(values: list[Any]) -> str:
@@ -85,13 +123,15 @@ def _encode(values: list[Any]) -> str:
 
 
 def _decode(cursor: str, keys: list[SortKey], argument: str) -> list[Any]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise bad_argument(argument, f"not a cursor: longer than {MAX_CURSOR_LENGTH} characters")
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
-        return [_from_json(v, k.expression) for v, k in zip(values, keys, strict=True)]
+        return [_reader(key.expression.type)(value) for value, key in zip(values, keys, strict=True)]
     # orjson.JSONDecodeError is a ValueError
-    except (ValueError, TypeError, InvalidOperation, binascii.Error, NotImplementedError):
+    except (ValueError, TypeError, InvalidOperation, binascii.Error):
         raise bad_argument(argument, "not a cursor of this list with this ordering") from None
 
 
@@ -140,9 +180,11 @@ async def paginate(
     keys = [*order, SortKey(table.c.id, descending=order[-1].descending if order else False)]
     columns = [k.expression.label(f"_sort{i}") for i, k in enumerate(keys)]
     statement = sa.select(table, *columns).where(*where)
-    cursor, argument = (after, "after") if forward else (before, "before")
-    if cursor is not None:
-        statement = statement.where(_after(keys, _decode(cursor, keys, argument), forward))
+    # Relay's algorithm: both cursors bound the list whichever way it is walked, then first/last cut
+    if after is not None:
+        statement = statement.where(_after(keys, _decode(after, keys, "after"), forward=True))
+    if before is not None:
+        statement = statement.where(_after(keys, _decode(before, keys, "before"), forward=False))
     statement = statement.order_by(
         *((k.expression.desc() if k.descending == forward else k.expression.asc()) for k in keys)
     ).limit(size + 1)
@@ -163,9 +205,10 @@ async def paginate(
     return Connection(
         edges=edges,
         count_statement=sa.select(sa.func.count()).select_from(table).where(*where),
+        # past a cursor there is at least the cursor's own row (Relay lets a server say so)
         page_info=relay.PageInfo(
-            has_next_page=has_more if forward else before is not None,
-            has_previous_page=after is not None if forward else has_more,
+            has_next_page=(forward and has_more) or before is not None,
+            has_previous_page=(not forward and has_more) or after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),

@@ -10,15 +10,28 @@ import sqlalchemy as sa
 from ...models import SearchEntry
 from ...models.enums import EntityType
 from ...search_text import fold_tokens
+from .errors import bad_argument
 
-__all__ = ["matching_entries", "query_words"]
+__all__ = ["MAX_QUERY_LENGTH", "MAX_QUERY_WORDS", "matching_entries", "query_words"]
 
+# Each word becomes one SQL condition: SQLite refuses a thousand ("Expression tree is too
+# large"), PostgreSQL more than 32,767 parameters, and folding is Python work on the event loop.
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 10
 _TRIGRAM = 3
 _table = SearchEntry.__table__
 
 
-def query_words(text: str) -> list[str]:
-    return fold_tokens(text)
+def query_words(text: str, argument: str) -> list[str]:
+    """The distinct folded words of a search text, refused when too long, too many or none."""
+    if len(text) > MAX_QUERY_LENGTH:  # before folding, so a huge text costs nothing
+        raise bad_argument(argument, f"at most {MAX_QUERY_LENGTH} characters, got {len(text)}")
+    words = list(dict.fromkeys(fold_tokens(text)))
+    if not words:
+        raise bad_argument(argument, "needs at least one letter or digit")
+    if len(words) > MAX_QUERY_WORDS:
+        raise bad_argument(argument, f"at most {MAX_QUERY_WORDS} different words, got {len(words)}")
+    return words
 
 
 def _like(word: str) -> sa.ColumnElement[bool]:

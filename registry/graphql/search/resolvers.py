@@ -64,9 +64,7 @@ class SearchQuery:
     ) -> list[SearchHit]:
         if not 1 <= first <= MAX_HITS:
             raise bad_argument("first", f"must be between 1 and {MAX_HITS}, got {first}")
-        words = query_words(query)
-        if not words:
-            raise bad_argument("query", "needs at least one letter or digit")
+        words = query_words(query, "query")
         entity_kinds = [EntityType(kind.value) for kind in kinds] if kinds else None
         hits = await info.context.fetch(_ranked(words, info.context.dialect, entity_kinds, first))
 

@@ -101,7 +101,8 @@ class TimelineQuery:
                 for row in await info.context.fetch(statement)
             ]
 
-        batches = await asyncio.gather(*(items_of(kind) for kind in (kinds or list(TimelineItemKind))))
+        # one statement per kind: a kind named twice is read once
+        batches = await asyncio.gather(*(items_of(kind) for kind in dict.fromkeys(kinds or TimelineItemKind)))
         items = sorted((item for batch in batches for item in batch), key=_sort_key)[:first]
         await prefetch(info, [i.node for i in items], selections_under(info.selected_fields[0].selections, "node"))
         return items

@@ -1,0 +1,148 @@
+"""Checks every argument value passes before any resolver sees it: no NUL character, no long
+list, no ID that is not a global id.
+
+PostgreSQL refuses U+0000 in text (SQLite keeps it), each item of a list argument becomes one SQL
+parameter (PostgreSQL takes at most 32,767 per statement), and Strawberry reports an undecodable
+global id without a code or the argument's name. graphql-core reserves the names of the String
+and ID scalars, so their parsing cannot be overridden; instead literals in the document are
+checked by a validation rule (cached with the rest of the document's validation) and variables
+just before execution, both naming what they refuse: `filter.tag[2]` for an argument, `$tags[2]`
+for a variable.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLID,
+    GraphQLInputType,
+    ListValueNode,
+    Node,
+    ObjectFieldNode,
+    StringValueNode,
+    ValidationRule,
+    VariableDefinitionNode,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+    is_input_object_type,
+    is_list_type,
+    type_from_ast,
+)
+from strawberry.extensions import AddValidationRules
+from strawberry.relay import GlobalID, GlobalIDValueError
+
+from .errors import bad_argument
+
+__all__ = ["MAX_LIST_LENGTH", "ArgumentValueChecks"]
+
+MAX_LIST_LENGTH = 100
+_NUL = "\x00"
+_NUL_REFUSED = "must not contain the NUL character (U+0000)"
+
+
+def _too_long(length: int) -> str:
+    return f"at most {MAX_LIST_LENGTH} items, got {length}"
+
+
+def _text_problem(text: str, input_type: GraphQLInputType | None) -> str | None:
+    if _NUL in text:
+        return _NUL_REFUSED
+    if input_type is not None and get_named_type(input_type) is GraphQLID:
+        try:
+            GlobalID.from_id(text)
+        except GlobalIDValueError:
+            return "not an id given out by this API"
+    return None
+
+
+def _literal_path(chain: list[Any], keys: list[str | int]) -> str:
+    """`filter.tag[2]`, or `$tags[2]` in a variable's default, for the value under `chain`.
+
+    `chain` holds the visitor's ancestors and parent, `keys[i]` the key leading out of `chain[i]`.
+    """
+    parts: list[str] = []
+    for i, item in enumerate(chain):
+        if isinstance(item, ArgumentNode):
+            parts = [item.name.value]
+        elif isinstance(item, VariableDefinitionNode):
+            parts = [f"${item.variable.name.value}"]
+        elif isinstance(item, ObjectFieldNode):
+            parts.append(f".{item.name.value}")
+        elif not isinstance(item, Node) and isinstance(chain[i - 1], ListValueNode):  # the list's items
+            parts.append(f"[{keys[i]}]")
+    return "".join(parts)
+
+
+class ArgumentLiteralRule(ValidationRule):
+    """Refuses string literals holding NUL or (as an ID) not a global id, and long list literals."""
+
+    def enter_string_value(self, node: StringValueNode, _key, parent, path, ancestors) -> None:
+        if (problem := _text_problem(node.value, self.context.get_input_type())) is not None:
+            self.report_error(bad_argument(_literal_path([*ancestors, parent], path), problem, node))
+
+    def enter_list_value(self, node: ListValueNode, _key, parent, path, ancestors) -> None:
+        if len(node.values) > MAX_LIST_LENGTH:
+            argument = _literal_path([*ancestors, parent], path)
+            self.report_error(bad_argument(argument, _too_long(len(node.values)), node))
+
+
+# Where a value sits in the variables: (the enclosing place, a dict key or list index), the root
+# place's key being the variable's name. Spelt out only for an error, so walking stays linear
+# however deep the values nest.
+_Place = tuple[Any, str | int]
+
+
+def _spelt(place: _Place) -> str:
+    steps = []
+    while place[0] is not None:
+        place, key = place
+        steps.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return f"${place[1]}" + "".join(reversed(steps))
+
+
+def _variable_problem(
+    variables: dict[str, Any], types: dict[str, GraphQLInputType | None]
+) -> GraphQLError | None:
+    """The first problem anywhere in the variables, walked along their declared types (without
+    recursion, so no nesting is too deep); a value whose shape does not fit its type is left to
+    graphql-core's own coercion errors."""
+    pending = [((None, name), value, types.get(name)) for name, value in variables.items()]
+    while pending:
+        place, value, input_type = pending.pop()
+        input_type = get_nullable_type(input_type) if input_type is not None else None
+        if isinstance(value, str):
+            if (problem := _text_problem(value, input_type)) is not None:
+                return bad_argument(_spelt(place), problem)
+        elif isinstance(value, list):
+            if len(value) > MAX_LIST_LENGTH:
+                return bad_argument(_spelt(place), _too_long(len(value)))
+            item_type = input_type.of_type if is_list_type(input_type) else None
+            pending += [((place, index), item, item_type) for index, item in enumerate(value)]
+        elif isinstance(value, dict):
+            fields = input_type.fields if is_input_object_type(input_type) else {}
+            pending += [((place, key), item, fields[key].type if key in fields else None)
+                        for key, item in value.items()]
+    return None
+
+
+class ArgumentValueChecks(AddValidationRules):
+    """Adds the literal rule, and answers a request whose variables fail the same checks unexecuted."""
+
+    def __init__(self) -> None:
+        super().__init__([ArgumentLiteralRule])
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        operation = get_operation_ast(context.graphql_document, context.operation_name)
+        definitions = (operation.variable_definitions if operation is not None else None) or ()
+        types = {  # Strawberry's own extensions reach graphql-core's schema as `_schema` too
+            definition.variable.name.value: type_from_ast(context.schema._schema, definition.type)
+            for definition in definitions
+        }
+        if (problem := _variable_problem(context.variables or {}, types)) is not None:
+            context.result = ExecutionResult(data=None, errors=[problem])  # Strawberry then skips execution
+        yield
