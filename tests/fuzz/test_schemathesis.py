@@ -12,6 +12,7 @@ and the shrunk query of any failure.
 import base64
 import os
 
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from registry.config import REPO_ROOT
 EXAMPLES_PER_FIELD = 25  # x 12 root fields: 300 cases per engine in CI
 LONG_RUN = "REGISTRY_FUZZ_EXAMPLES" in os.environ
 UNEXPECTED = "Unexpected error."
+REQUEST_TIMEOUT = 30  # seconds: a liveness guard, not a speed check
 
 # The committed SDL, not introspection: production may turn introspection off.
 schema = schemathesis.graphql.from_path(REPO_ROOT / "schema.graphql")
@@ -46,10 +48,15 @@ schemathesis.graphql.scalar("String", st.one_of(st.sampled_from(REGISTRY_WORDS),
 schemathesis.graphql.scalar("ID", st.one_of(unknown_global_ids, st.text()).map(nodes.String))
 
 
+def _request(response) -> str:
+    """Method and URL: the reproduction Schemathesis prints is always the POST."""
+    return f"{response.request.method} {response.request.url}"
+
+
 @schemathesis.check
 def not_a_5xx(ctx, response, case) -> None:
     """The server answers every query, valid or not, without failing."""
-    assert response.status_code < 500, f"status {response.status_code}: {response.text[:500]}"
+    assert response.status_code < 500, f"{_request(response)}: status {response.status_code}: {response.text[:500]}"
 
 
 @schemathesis.check
@@ -61,7 +68,7 @@ def no_unexpected_error(ctx, response, case) -> None:
         return  # not a GraphQL response (an HTTP-layer refusal): it carries no GraphQL errors
     errors = (body.get("errors") if isinstance(body, dict) else None) or []
     masked = [error for error in errors if isinstance(error, dict) and UNEXPECTED in str(error.get("message"))]
-    assert not masked, f"masked server errors: {masked}"
+    assert not masked, f"{_request(response)}: masked server errors: {masked}"
 
 
 @schema.parametrize()
@@ -72,4 +79,9 @@ def no_unexpected_error(ctx, response, case) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 def test_no_query_makes_the_server_fail(case, live_registry):
-    case.call_and_validate(base_url=f"{live_registry}/graphql", checks=[not_a_5xx, no_unexpected_error])
+    endpoint = f"{live_registry}/graphql"
+    checks = [not_a_5xx, no_unexpected_error]
+    case.call_and_validate(base_url=endpoint, checks=checks, timeout=REQUEST_TIMEOUT)
+    # as a GET, the same query also goes through the response cache (registry/http_cache.py)
+    as_get = requests.get(endpoint, params={"query": case.body}, timeout=REQUEST_TIMEOUT)
+    case.validate_response(as_get, checks=checks)
