@@ -18,10 +18,12 @@ AUDIT_WITHIN = 300  # seconds: a liveness guard, the audit takes a few seconds
 
 
 def audit(backend: str) -> bool:
-    with tempfile.TemporaryDirectory() as directory, seeded_registry_server(backend, Path(directory)) as base_url:
-        print(f"== graphql-http audit, registry on {backend}", flush=True)
-        done = subprocess.run(["node", "audit.mjs", f"{base_url}/graphql"], cwd=AUDIT_DIR, timeout=AUDIT_WITHIN)
-        return done.returncode == 0
+    with tempfile.TemporaryDirectory() as directory:
+        with seeded_registry_server(backend, Path(directory)) as base_url:
+            print(f"== graphql-http audit, registry on {backend}", flush=True)
+            done = subprocess.run(["node", "audit.mjs", f"{base_url}/graphql"], cwd=AUDIT_DIR,
+                                  timeout=AUDIT_WITHIN)
+            return done.returncode == 0
 
 
 def main() -> int:

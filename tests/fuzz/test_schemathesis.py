@@ -56,7 +56,9 @@ def _request(response) -> str:
 @schemathesis.check
 def not_a_5xx(ctx, response, case) -> None:
     """The server answers every query, valid or not, without failing."""
-    assert response.status_code < 500, f"{_request(response)}: status {response.status_code}: {response.text[:500]}"
+    assert response.status_code < 500, (
+        f"{_request(response)}: status {response.status_code}: {response.text[:500]}"
+    )
 
 
 @schemathesis.check
@@ -67,7 +69,7 @@ def no_unexpected_error(ctx, response, case) -> None:
     except ValueError:
         return  # not a GraphQL response (an HTTP-layer refusal): it carries no GraphQL errors
     errors = (body.get("errors") if isinstance(body, dict) else None) or []
-    masked = [error for error in errors if isinstance(error, dict) and UNEXPECTED in str(error.get("message"))]
+    masked = [e for e in errors if isinstance(e, dict) and UNEXPECTED in str(e.get("message"))]
     assert not masked, f"{_request(response)}: masked server errors: {masked}"
 
 
