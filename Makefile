@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_ENV ?= development
 
-.PHONY: install run test test-strawberry-executor schema bench bench-quick clean
+.PHONY: install run test test-strawberry-executor schema bench bench-quick fuzz audit clean
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -39,6 +39,18 @@ bench: install
 bench-quick: install
 	$(BIN)/python -m bench.run --quick --database sqlite --workers 1
 	$(BIN)/python -m bench.run --quick --database postgres --workers 2
+
+# Against the live server on SQLite, and on PostgreSQL too when REGISTRY_TEST_POSTGRES_URL is set.
+# The long Schemathesis run: FUZZ_EXAMPLES cases per root field (12 fields), new cases each run
+# (`make test` runs 25 per field, the same every time).
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	REGISTRY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider
+
+# The graphql-http audit suite (npm, .ci/graphql-http): fails when a MUST or SHOULD audit fails.
+audit: install
+	npm ci --prefix .ci/graphql-http --no-audit --no-fund
+	$(BIN)/python -m tests.fuzz.graphql_http_audit
 
 schema: install
 	$(BIN)/registry schema export schema.graphql
