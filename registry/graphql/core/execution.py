@@ -33,6 +33,7 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     GraphQLBoolean,
     GraphQLID,
     GraphQLObjectType,
@@ -50,7 +51,7 @@ from strawberry import relay
 from strawberry.relay import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-__all__ = ["PlainFieldExecutor"]
+__all__ = ["PlainFieldExecutor", "forget_shared_plans"]
 
 Complete = Callable[[Any], Any]
 
@@ -314,3 +315,10 @@ def _object(object_type: GraphQLObjectType, plan: _ObjectPlan) -> Complete:
         return plan.complete_plain(value)
 
     return complete
+
+
+def forget_shared_plans(document: DocumentNode) -> None:
+    """Drop the plans of `document`'s operations, which keep it alive: for a parser cache that
+    lets the document go."""
+    for definition in document.definitions:
+        _SHARED_PLANS.pop(id(definition), None)
