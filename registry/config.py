@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     max_fragment_spreads: int = Field(
         100, ge=0, description="most fragment spreads in an operation, counting those in the fragments spread"
     )
+    max_field_repeats: int = Field(20, ge=1, description="most fields of one response name in a selection set")
     max_query_cost: int = Field(25_000, ge=1, description="most items the lists of a response may hold")
     query_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="memory for parsed queries and their validation, per worker"

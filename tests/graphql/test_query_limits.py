@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from graphql import DocumentNode, specified_rules
+from graphql import OperationDefinitionNode, specified_rules
 from strawberry.relay import GlobalID
 
 from registry.config import Environment, Settings
@@ -100,6 +100,17 @@ async def test_fragment_spreads_are_counted_through_the_fragments_spread(client)
     assert error["extensions"]["value"] == 127 and error["extensions"]["maximum"] == 100
 
 
+async def test_a_field_repeated_in_one_selection_set_is_refused(client):
+    # graphql-core compares same-named fields pairwise: quadratic in how often one is repeated
+    at_most = DEFAULTS.max_field_repeats
+    await gql(client, "{ projects { " + "totalCount " * at_most + "} }")
+    error = _refused(await gql_errors(client, "{ projects { " + "totalCount " * (at_most + 1) + "} }"), "fieldRepeats")
+    assert f"'totalCount' is selected {at_most + 1} times" in error["message"]
+    # inline fragments add their fields to the selection set around them
+    inline = "{ projects { " + "... on ProjectConnection { totalCount } " * (at_most + 1) + "} }"
+    _refused(await gql_errors(client, inline), "fieldRepeats")
+
+
 NESTED_LISTS = """query ($first: Int) {
   projects(first: $first) { edges { node { participants { citations { excerpt } } } } }
 }"""
@@ -173,10 +184,12 @@ async def test_suggestions_are_hidden_in_production_only(database_url):
         assert (await gql(client, "{ __schema { queryType { name } } }"))["__schema"]["queryType"]["name"] == "Query"
 
 
-def _documents_alive(marker: str) -> int:
+def _operations_alive(marker: str) -> int:
+    """Parsed operations of query texts containing `marker` still in memory (with their tokens)."""
     gc.collect()
     return sum(
-        isinstance(o, DocumentNode) and o.loc is not None and marker in o.loc.source.body for o in gc.get_objects()
+        isinstance(o, OperationDefinitionNode) and o.loc is not None and marker in o.loc.source.body
+        for o in gc.get_objects()
     )
 
 
@@ -188,7 +201,7 @@ async def test_parsed_documents_are_kept_within_the_byte_budget(database_url):
             await gql(client, f"query BudgetTest{i} {{ projects {{ totalCount {padding} }} }}")
         assert limits._DOCUMENTS.size <= budget
         # and nothing else keeps the evicted ones alive (the executor's shared plans did)
-        assert _documents_alive("BudgetTest") <= 6
+        assert _operations_alive("BudgetTest") <= 6
 
 
 # Bombs: documents small on the wire whose naive validation takes exponential time.
@@ -230,7 +243,7 @@ BOMBS: dict[str, tuple[Callable[[int], str], int, str]] = {
 def _validation_calls(query: str, **overrides) -> int:
     """Python function calls made parsing and validating `query` (all rules): a count, not a time."""
     unbounded = {name: 10**12 for name in ("max_query_length", "max_tokens", "max_depth", "max_aliases",
-                                           "max_fragment_spreads", "max_cost")}
+                                           "max_fragment_spreads", "max_field_repeats", "max_cost")}
     limit_values = limits.Limits(**{**unbounded, "hide_suggestions": False, **overrides})
     calls = 0
 
@@ -259,6 +272,16 @@ async def test_deeply_nested_inline_fragments_are_measured_without_recursion(cli
     # no field depth; as deep as the parser accepts (nesting adds no tokens to speak of)
     query = "{ " + "... on Query { " * 150 + "__typename" + " }" * 151
     assert await gql(client, query) == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize("field", ["totalCount", "... on ProjectConnection { totalCount }"])
+def test_validation_is_linear_in_the_number_of_repeated_fields(field):
+    # every other limit lifted: the repeats are refused before graphql-core compares them pairwise
+    calls = [
+        _validation_calls("{ projects { " + f"{field} " * count + "} }", max_field_repeats=DEFAULTS.max_field_repeats)
+        for count in (250, 500, 1000)
+    ]
+    assert calls[1] < 2.5 * calls[0] and calls[2] < 2.5 * calls[1], calls
 
 
 def _free_port() -> int:

@@ -35,9 +35,11 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
     IntValueNode,
     ListValueNode,
     OperationDefinitionNode,
+    SelectionSetNode,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
@@ -81,6 +83,7 @@ class Limits:
     max_depth: int
     max_aliases: int
     max_fragment_spreads: int
+    max_field_repeats: int
     max_cost: int
     hide_suggestions: bool
 
@@ -92,6 +95,7 @@ class Limits:
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_fragment_spreads=settings.max_fragment_spreads,
+            max_field_repeats=settings.max_field_repeats,
             max_cost=settings.max_query_cost,
             # Suggestions ("Did you mean …?") would spell the schema out to someone guessing.
             hide_suggestions=settings.env == Environment.PRODUCTION,
@@ -143,6 +147,9 @@ class _Measuring(Visitor):
         # per enclosing field: (counts toward depth, coefficient, factors) of everything below it
         self._stack: list[tuple[int, int, tuple[Factor, ...]]] = [(0, 1, ())]
         self._variable_defaults: dict[str, Any] = {}
+        # response names of the fields of each enclosing selection set, and how often each comes
+        self._names: list[dict[str, int]] = []
+        self.most_repeated = (0, "")  # (times, response name) of the field most repeated in one set
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         self._current = self.definitions[node] = _Measures()
@@ -154,9 +161,22 @@ class _Measuring(Visitor):
         self._current = self.definitions[node] = _Measures()
         self._variable_defaults = {}  # a fragment's variables are its operations': no defaults known
 
+    def enter_selection_set(self, node: SelectionSetNode, key: Any, parent: Any, *_: Any) -> None:
+        if not isinstance(parent, InlineFragmentNode):  # an inline fragment's fields join its parent's
+            self._names.append({})
+
+    def leave_selection_set(self, node: SelectionSetNode, key: Any, parent: Any, *_: Any) -> None:
+        if not isinstance(parent, InlineFragmentNode):
+            self._names.pop()
+
     def enter_field(self, node: FieldNode, *_: Any) -> Any:
         if node.alias:
             self._current.aliases += 1
+        response_name = (node.alias or node.name).value
+        names = self._names[-1]
+        times = names[response_name] = names.get(response_name, 0) + 1
+        if times > self.most_repeated[0]:
+            self.most_repeated = (times, response_name)
         if node.name.value.startswith("__"):
             return False  # introspection is neither deep nor costly (and GraphiQL's query nests)
         if node.selection_set is None:
@@ -227,8 +247,9 @@ class OperationMeasures:
     cost: Polynomial
 
 
-def _measure(schema: GraphQLSchema, document: DocumentNode) -> dict[str, OperationMeasures]:
-    """Each operation's measures, by name ('' for an anonymous one)."""
+def _measure(schema: GraphQLSchema, document: DocumentNode) -> tuple[tuple[int, str], dict[str, OperationMeasures]]:
+    """The field most repeated in one selection set (times, response name), and each operation's
+    measures by name ('' for an anonymous one)."""
     measuring = _Measuring(TypeInfo(schema))
     visit(document, TypeInfoVisitor(measuring.type_info, measuring))
     fragments = {
@@ -253,7 +274,7 @@ def _measure(schema: GraphQLSchema, document: DocumentNode) -> dict[str, Operati
                 _add(cost, spread.cost, coefficient, factors)
         return OperationMeasures(depth, aliases, spread_count, cost)
 
-    return {
+    return measuring.most_repeated, {
         (node.name.value if node.name else ""): total(measures)
         for node, measures in measuring.definitions.items()
         if isinstance(node, OperationDefinitionNode)
@@ -285,7 +306,7 @@ class PreparedDocument:
         self.size = size  # bytes, estimated from above
         self.operation_count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
         self._errors: dict[Limits, list[GraphQLError]] = {}
-        self._measures: dict[str, OperationMeasures] | None = None
+        self._measures: tuple[tuple[int, str], dict[str, OperationMeasures]] | None = None
 
     def errors(self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], limits: Limits) -> list[GraphQLError]:
         """Validation errors of the document: over-limit documents never reach graphql-core's rules."""
@@ -302,8 +323,16 @@ class PreparedDocument:
             return [_too_many_tokens(limits.max_tokens, self.token_count)]
         if self._measures is None:
             self._measures = _measure(schema, self.document)
+        (times, response_name), operations = self._measures
+        if times > limits.max_field_repeats:
+            # graphql-core compares the fields of one response name pairwise: keep that pair count small
+            return [limit_exceeded(
+                "fieldRepeats", limits.max_field_repeats, times,
+                f"The field '{response_name}' is selected {times} times in one selection set; "
+                f"at most {limits.max_field_repeats} are allowed.",
+            )]
         errors = []
-        for name, measures in self._measures.items():
+        for name, measures in operations.items():
             label = f"Operation '{name}'" if name else "The operation"
             if measures.depth > limits.max_depth:
                 errors.append(limit_exceeded(
@@ -326,8 +355,8 @@ class PreparedDocument:
 
     def cost(self, operation_name: str | None, variables: Mapping[str, Any]) -> int:
         """The cost of the operation that runs (after validation, so measured already)."""
-        operations = self._measures
-        assert operations is not None
+        assert self._measures is not None
+        operations = self._measures[1]
         if operation_name is None:  # then the document has one operation
             measures = next(iter(operations.values()))
         else:
