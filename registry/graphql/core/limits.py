@@ -43,8 +43,6 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
-    get_named_type,
-    is_leaf_type,
     is_list_type,
     is_non_null_type,
     validate,
@@ -103,7 +101,7 @@ class Limits:
 
 
 def limit_exceeded(limit: str, maximum: int, value: int | None, message: str) -> GraphQLError:
-    """A refusal naming the limit (`extensions.limit`), its maximum and the request's value (if known)."""
+    """A refusal naming the limit (`extensions.limit`), its maximum and the request's value if known."""
     extensions = {"code": "GRAPHQL_VALIDATION_FAILED", "limit": limit, "maximum": maximum}
     if value is not None:
         extensions["value"] = value
@@ -154,7 +152,8 @@ class _Measuring(Visitor):
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         self._current = self.definitions[node] = _Measures()
         self._variable_defaults = {
-            definition.variable.name.value: definition.default_value for definition in node.variable_definitions or ()
+            definition.variable.name.value: definition.default_value
+            for definition in node.variable_definitions or ()
         }
 
     def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: Any) -> None:
@@ -247,7 +246,10 @@ class OperationMeasures:
     cost: Polynomial
 
 
-def _measure(schema: GraphQLSchema, document: DocumentNode) -> tuple[tuple[int, str], dict[str, OperationMeasures]]:
+DocumentMeasures = tuple[tuple[int, str], dict[str, OperationMeasures]]
+
+
+def _measure(schema: GraphQLSchema, document: DocumentNode) -> DocumentMeasures:
     """The field most repeated in one selection set (times, response name), and each operation's
     measures by name ('' for an anonymous one)."""
     measuring = _Measuring(TypeInfo(schema))
@@ -306,9 +308,11 @@ class PreparedDocument:
         self.size = size  # bytes, estimated from above
         self.operation_count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
         self._errors: dict[Limits, list[GraphQLError]] = {}
-        self._measures: tuple[tuple[int, str], dict[str, OperationMeasures]] | None = None
+        self._measures: DocumentMeasures | None = None
 
-    def errors(self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], limits: Limits) -> list[GraphQLError]:
+    def errors(
+        self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], limits: Limits
+    ) -> list[GraphQLError]:
         """Validation errors of the document: over-limit documents never reach graphql-core's rules."""
         errors = self._errors.get(limits)
         if errors is None:
@@ -325,7 +329,7 @@ class PreparedDocument:
             self._measures = _measure(schema, self.document)
         (times, response_name), operations = self._measures
         if times > limits.max_field_repeats:
-            # graphql-core compares the fields of one response name pairwise: keep that pair count small
+            # graphql-core compares the fields of one response name pairwise: keep their pairs few
             return [limit_exceeded(
                 "fieldRepeats", limits.max_field_repeats, times,
                 f"The field '{response_name}' is selected {times} times in one selection set; "
@@ -337,7 +341,7 @@ class PreparedDocument:
             if measures.depth > limits.max_depth:
                 errors.append(limit_exceeded(
                     "depth", limits.max_depth, measures.depth,
-                    f"{label} nests fields {measures.depth} deep; at most {limits.max_depth} levels are allowed.",
+                    f"{label} nests fields {measures.depth} deep; at most {limits.max_depth} are allowed.",
                 ))
             if measures.aliases > limits.max_aliases:
                 errors.append(limit_exceeded(
@@ -397,9 +401,6 @@ class _DocumentCache:
             self.size -= evicted.size
             forget_shared_plans(evicted.document)  # the executor's plans keep a document alive
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 _DOCUMENTS = _DocumentCache()
 
@@ -423,7 +424,8 @@ def prepare(query: str, limits: Limits, cache_bytes: int) -> PreparedDocument:
         if f"more than {limits.max_tokens} tokens" in error.message:
             raise _too_many_tokens(limits.max_tokens, None) from None
         raise
-    prepared = PreparedDocument(document, parser.token_count, len(query) + parser.token_count * _BYTES_PER_TOKEN)
+    size = len(query) + parser.token_count * _BYTES_PER_TOKEN
+    prepared = PreparedDocument(document, parser.token_count, size)
     _DOCUMENTS.put(query, prepared, cache_bytes)
     return prepared
 
@@ -469,8 +471,8 @@ class QueryLimits(SchemaExtension):
         if cost > self._limits.max_cost:
             return [limit_exceeded(
                 "cost", self._limits.max_cost, cost,
-                f"The query may return {cost} items, over the limit of {self._limits.max_cost}: lists multiply "
-                f"the items below them by their page size (first/last, else {DEFAULT_PAGE_SIZE}; "
+                f"The query may return {cost} items, over the limit of {self._limits.max_cost}: lists "
+                f"multiply the items below them by their page size (first/last, else {DEFAULT_PAGE_SIZE}; "
                 f"{ASSUMED_LIST_SIZE} for lists without one). Ask for smaller pages or fewer nested lists.",
             )]
         return []
