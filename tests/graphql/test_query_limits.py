@@ -73,7 +73,8 @@ async def test_aliases_are_counted_each_time_their_fragment_is_spread(client):
     aliases = " ".join(f"a{i}: totalCount" for i in range(16))
     fragment = f" fragment F on ProjectConnection {{ {aliases} }}"
     await gql(client, "{ projects { ...F } }" + fragment)  # 16
-    error = _refused(await gql_errors(client, "{ projects { ...F } more: projects { ...F } }" + fragment), "aliases")
+    twice = "{ projects { ...F } more: projects { ...F } }" + fragment
+    error = _refused(await gql_errors(client, twice), "aliases")
     assert error["extensions"]["value"] == 33 and "at most 30" in error["message"]
 
 
@@ -104,7 +105,8 @@ async def test_a_field_repeated_in_one_selection_set_is_refused(client):
     # graphql-core compares same-named fields pairwise: quadratic in how often one is repeated
     at_most = DEFAULTS.max_field_repeats
     await gql(client, "{ projects { " + "totalCount " * at_most + "} }")
-    error = _refused(await gql_errors(client, "{ projects { " + "totalCount " * (at_most + 1) + "} }"), "fieldRepeats")
+    repeated = "{ projects { " + "totalCount " * (at_most + 1) + "} }"
+    error = _refused(await gql_errors(client, repeated), "fieldRepeats")
     assert f"'totalCount' is selected {at_most + 1} times" in error["message"]
     # inline fragments add their fields to the selection set around them
     inline = "{ projects { " + "... on ProjectConnection { totalCount } " * (at_most + 1) + "} }"
@@ -138,7 +140,8 @@ async def test_the_cost_takes_page_sizes_from_the_variables_of_each_request(data
         assert _refused(await gql_errors(client, NESTED_LISTS), "cost")["extensions"]["value"] == 2_220
         with_default = NESTED_LISTS.replace("$first: Int", "$first: Int = 5")
         await gql(client, with_default)
-        assert _refused(await gql_errors(client, with_default, first=100), "cost")["extensions"]["value"] == 11_100
+        error = _refused(await gql_errors(client, with_default, first=100), "cost")
+        assert error["extensions"]["value"] == 11_100
 
 
 async def test_nodes_cost_as_many_items_as_ids(database_url):
@@ -152,8 +155,10 @@ async def test_nodes_cost_as_many_items_as_ids(database_url):
 async def test_limits_are_settings(database_url):
     async for client in _client(database_url, max_depth=4, max_aliases=1, max_fragment_spreads=0):
         _refused(await gql_errors(client, _deep(5)), "depth")
-        _refused(await gql_errors(client, "{ a: projects { totalCount } b: projects { totalCount } }"), "aliases")
-        _refused(await gql_errors(client, "{ ...F } fragment F on Query { projects { totalCount } }"), "fragmentSpreads")
+        two_aliases = "{ a: projects { totalCount } b: projects { totalCount } }"
+        _refused(await gql_errors(client, two_aliases), "aliases")
+        one_spread = "{ ...F } fragment F on Query { projects { totalCount } }"
+        _refused(await gql_errors(client, one_spread), "fragmentSpreads")
     async for client in _client(database_url, max_tokens=10):
         await gql(client, "{ projects { totalCount } }")  # 6 tokens
         _refused(await gql_errors(client, "{ projects { totalCount } }  " + "#\n" * 5), "tokens")
@@ -181,7 +186,8 @@ async def test_suggestions_are_hidden_in_production_only(database_url):
         message = (await gql_errors(client, query))[0]["message"]
         assert message == "Cannot query field 'projcts' on type 'Query'.", message
         # introspection stays available
-        assert (await gql(client, "{ __schema { queryType { name } } }"))["__schema"]["queryType"]["name"] == "Query"
+        data = await gql(client, "{ __schema { queryType { name } } }")
+        assert data["__schema"]["queryType"]["name"] == "Query"
 
 
 def _operations_alive(marker: str) -> int:
@@ -212,16 +218,20 @@ def _spread_bomb(levels: int) -> str:
 
 
 def _alias_bomb(levels: int) -> str:
-    fragments = "".join(f" fragment F{i} on Query {{ a{i}: __typename ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    fragments = "".join(
+        f" fragment F{i} on Query {{ a{i}: __typename ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
     return "{ ...F0 }" + fragments + f" fragment F{levels} on Query {{ __typename }}"
 
 
 def _nested_list_bomb(levels: int) -> str:
     fragments = "".join(
-        f" fragment F{i} on Organization {{ children {{ ...F{i + 1} ... on Organization {{ ...F{i + 1} }} }} }}"
+        f" fragment F{i} on Organization {{ children {{ ...F{i + 1}"
+        f" ... on Organization {{ ...F{i + 1} }} }} }}"
         for i in range(levels)
     )
-    return "{ organizations { edges { node { ...F0 } } } }" + fragments + f" fragment F{levels} on Organization {{ name }}"
+    last = f" fragment F{levels} on Organization {{ name }}"
+    return "{ organizations { edges { node { ...F0 } } } }" + fragments + last
 
 
 def _inline_bomb(levels: int) -> str:
@@ -277,8 +287,9 @@ async def test_deeply_nested_inline_fragments_are_measured_without_recursion(cli
 @pytest.mark.parametrize("field", ["totalCount", "... on ProjectConnection { totalCount }"])
 def test_validation_is_linear_in_the_number_of_repeated_fields(field):
     # every other limit lifted: the repeats are refused before graphql-core compares them pairwise
+    repeats = DEFAULTS.max_field_repeats
     calls = [
-        _validation_calls("{ projects { " + f"{field} " * count + "} }", max_field_repeats=DEFAULTS.max_field_repeats)
+        _validation_calls("{ projects { " + f"{field} " * count + "} }", max_field_repeats=repeats)
         for count in (250, 500, 1000)
     ]
     assert calls[1] < 2.5 * calls[0] and calls[2] < 2.5 * calls[1], calls
@@ -327,7 +338,8 @@ async def test_bombs_are_refused_while_the_server_stays_healthy(server):
     async def send_bombs(client: httpx.AsyncClient) -> None:
         for name, (bomb, levels, limit) in BOMBS.items():
             body = (await client.post("/graphql", json={"query": bomb(levels)})).json()
-            refused[name] = limit if limit in {e["extensions"].get("limit") for e in body["errors"]} else str(body)
+            limits_named = {error["extensions"].get("limit") for error in body["errors"]}
+            refused[name] = limit if limit in limits_named else str(body)
 
     async def poll_health(client: httpx.AsyncClient, sending: asyncio.Task) -> int:
         answers = 0

@@ -5,8 +5,10 @@ The document's text must be short (`max_query_length` characters) and parse into
 operation and each fragment once: how deep its fields nest, how many aliases and fragment
 spreads it holds, and what it costs. A fragment spread adds what its fragment measured, so a
 document whose fragments spread each other twice, thirty levels deep, is measured in thirty
-steps rather than 2**30. A document over a limit is refused there, before graphql-core's own
-rules (some of which compare fields pairwise) see it.
+steps rather than 2**30. The same walk finds the field repeated most often in one selection
+set (inline fragments included), which graphql-core's OverlappingFieldsCanBeMergedRule would
+compare pairwise. A document over a limit is refused there, before graphql-core's own rules
+see it, so that validating any document takes time linear in its size.
 
 The cost of an operation is how many items the lists of objects in its response may hold: a
 list multiplies everything below it by its size, like GitHub's node limit. A connection
