@@ -128,7 +128,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         """The plan other requests running the same parsed operation made, or a new one."""
         if self._shared is None:
             return self._make_plan(object_type, field_details_list)
-        # The parsed document is cached (ParserCache), so its nodes are the same objects on every
+        # The parsed document is cached (core/limits.py), so its nodes are the same objects on every
         # request; the plan keeps them alive, so their ids cannot be reused by another document.
         key = (object_type, *(id(details.node) for details in field_details_list))
         known = self._shared.get(key)
@@ -179,7 +179,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 _SHARED_PLANS: OrderedDict[int, tuple[OperationDefinitionNode, dict | None]] = OrderedDict()
-_SHARED_OPERATIONS = 512  # as many as the parser cache holds
+_SHARED_OPERATIONS = 512  # a backstop: the parser cache drops the plans of what it evicts
 
 
 def _shared_plans(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> dict | None:
