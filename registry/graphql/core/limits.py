@@ -76,7 +76,7 @@ _BYTES_PER_TOKEN = 640
 
 @dataclass(frozen=True)
 class Limits:
-    """One app's limits (from its settings); also the key of the validation results cached."""
+    """One app's limits (from its settings); validation results are cached by them."""
 
     max_query_length: int
     max_tokens: int
@@ -302,23 +302,24 @@ def _cost(polynomial: Polynomial, variables: Mapping[str, Any]) -> int:
 
 
 class PreparedDocument:
-    """A parsed query text, its validation results (per limits) and its operations' measures."""
+    """A parsed query text, its validation results and its operations' measures."""
 
     def __init__(self, document: DocumentNode, token_count: int, size: int):
         self.document = document
         self.token_count = token_count
         self.size = size  # bytes, estimated from above
         self.operation_count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-        self._errors: dict[Limits, list[GraphQLError]] = {}
+        # by the limits and rules validated with (the same for every request of an app)
+        self._errors: dict[tuple[Limits, tuple[type[ASTValidationRule], ...]], list[GraphQLError]] = {}
         self._measures: DocumentMeasures | None = None
 
     def errors(
         self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], limits: Limits
     ) -> list[GraphQLError]:
         """Validation errors of the document: over-limit documents never reach graphql-core's rules."""
-        errors = self._errors.get(limits)
+        errors = self._errors.get((limits, rules))
         if errors is None:
-            errors = self._errors[limits] = self._limit_errors(schema, limits) or validate(
+            errors = self._errors[limits, rules] = self._limit_errors(schema, limits) or validate(
                 schema, self.document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
                 hide_suggestions=limits.hide_suggestions,
             )
