@@ -50,6 +50,19 @@ class Settings(BaseSettings):
         description="fast: plain fields completed in one step (PlainFieldExecutor); "
         "strawberry: every field through Strawberry's own executor, a fallback",
     )
+    # GraphQL limits (registry/graphql/core/limits.py)
+    max_query_length: int = Field(65_536, ge=1, description="longest query text accepted, in characters")
+    max_tokens: int = Field(2_000, ge=1, description="most tokens in a document, comments included")
+    max_depth: int = Field(10, ge=1, description="deepest nesting of fields in an operation")
+    max_aliases: int = Field(30, ge=0, description="most aliases in an operation, per fragment spread")
+    max_fragment_spreads: int = Field(
+        100, ge=0, description="most fragment spreads in an operation, counting those in the fragments spread"
+    )
+    max_field_repeats: int = Field(20, ge=1, description="most fields of one response name in a selection set")
+    max_query_cost: int = Field(25_000, ge=1, description="most items the lists of a response may hold")
+    query_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="memory for parsed queries and their validation, per worker"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -7,21 +7,14 @@ import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
 from ..logs import CappedTracebacks, capped, describe_failure
 from .agreements.resolvers import AgreementQuery
 from .core.argument_values import ArgumentValueChecks
 from .core.execution import PlainFieldExecutor
+from .core.limits import QueryLimits
 from .core.node_lookup import UnknownTypesAsNull
 from .events.resolvers import EventQuery
 from .figures.resolvers import FigureQuery
@@ -35,10 +28,6 @@ from .timeline.resolvers import TimelineQuery
 
 __all__ = ["schema"]
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
-MAX_TOKENS = 2_000
-
 
 @strawberry.type
 class Query(
@@ -49,15 +38,6 @@ class Query(
                                          extensions=[UnknownTypesAsNull()])
     nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order",
                                                 extensions=[UnknownTypesAsNull()])
-
-
-# The depth and alias limits are validation rules. Each limiter instance makes its rule class
-# anew, and the validation cache keys on the rule classes: made once here, so every request
-# shares them and a repeated query is validated once, not on every request.
-LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
 
 
 def _unexpected(error: GraphQLError) -> bool:
@@ -115,13 +95,6 @@ class RegistrySchema(strawberry.Schema):
 schema = RegistrySchema(
     query=Query,
     execution_context_class=PlainFieldExecutor,
-    # factories: a fresh extension per request (the parser and validation caches are module-wide)
-    extensions=[
-        lambda: AddValidationRules(LIMIT_RULES),
-        ArgumentValueChecks,
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: MaskErrors(should_mask_error=_unexpected),
-    ],
+    # classes: a fresh extension per request (the document cache is module-wide)
+    extensions=[QueryLimits, ArgumentValueChecks, lambda: MaskErrors(should_mask_error=_unexpected)],
 )

@@ -1,36 +1,9 @@
-"""Depth, alias and token limits; user errors keep their message, internal ones are masked."""
+"""User errors keep their message, internal ones are masked (limits: test_query_limits.py)."""
 
 import logging
 
-from registry.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql_errors
-
-
-def _deep(depth: int) -> str:
-    # organizations → parent → parent … nests one level per parent
-    inner = "name"
-    for _ in range(depth):
-        inner = f"parent {{ {inner} }}"
-    return f"{{ organizations(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}"
-
-
-async def test_query_deeper_than_the_limit_is_refused(client):
-    errors = await gql_errors(client, _deep(MAX_DEPTH))
-    assert "exceeds maximum operation depth" in errors[0]["message"]
-
-
-async def test_too_many_aliases_are_refused_even_through_fragments(client):
-    aliases = " ".join(f"a{i}: totalCount" for i in range(MAX_ALIASES + 1))
-    query = f"query {{ projects {{ ...F }} }} fragment F on ProjectConnection {{ {aliases} }}"
-    errors = await gql_errors(client, query)
-    assert "aliases" in errors[0]["message"].lower()
-
-
-async def test_too_many_tokens_are_refused(client):
-    fields = " ".join(["totalCount"] * MAX_TOKENS)
-    errors = await gql_errors(client, f"{{ projects {{ {fields} }} }}")
-    assert "token" in errors[0]["message"].lower()
 
 
 async def test_unknown_enum_value_in_variables_names_the_path(client):

@@ -39,6 +39,7 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     GraphQLBoolean,
     GraphQLID,
     GraphQLObjectType,
@@ -56,7 +57,7 @@ from strawberry.relay import to_base64
 
 from .compat import StrawberryExecutionContext, default_node_id, plain_attribute
 
-__all__ = ["PlainFieldExecutor"]
+__all__ = ["PlainFieldExecutor", "forget_shared_plans"]
 
 Complete = Callable[[Any], Any]
 
@@ -144,7 +145,7 @@ class PlainFieldExecutor(StrawberryExecutionContext):
         """The plan other requests running the same parsed operation made, or a new one."""
         if self._shared is None:
             return self._make_plan(object_type, field_details_list)
-        # The parsed document is cached (ParserCache), so its nodes are the same objects on every
+        # The parsed document is cached (core/limits.py), so its nodes are the same objects on every
         # request; the plan keeps them alive, so their ids cannot be reused by another document.
         key = (object_type, *(id(details.node) for details in field_details_list))
         known = self._shared.get(key)
@@ -195,7 +196,7 @@ class PlainFieldExecutor(StrawberryExecutionContext):
 
 
 _SHARED_PLANS: OrderedDict[int, tuple[OperationDefinitionNode, dict | None]] = OrderedDict()
-_SHARED_OPERATIONS = 512  # as many as the parser cache holds
+_SHARED_OPERATIONS = 512  # a backstop: the parser cache drops the plans of what it evicts
 
 
 def _shared_plans(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> dict | None:
@@ -294,3 +295,10 @@ def _object(object_type: GraphQLObjectType, plan: _ObjectPlan) -> Complete:
         return plan.complete_plain(value)
 
     return complete
+
+
+def forget_shared_plans(document: DocumentNode) -> None:
+    """Drop the plans of `document`'s operations, which keep it alive: for a parser cache that
+    lets the document go."""
+    for definition in document.definitions:
+        _SHARED_PLANS.pop(id(definition), None)
