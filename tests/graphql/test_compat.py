@@ -176,3 +176,21 @@ def test_strawberry_types_are_dataclasses_build_can_fill():
     thing.__dict__.update(code="c", plain="p", guarded="g", extended="e", renamed="r")
     assert names == ["code", "plain", "guarded", "extended", "renamed"], _changed("strawberry.type", f"{names}")
     assert (thing.code, thing.renamed) == ("c", "r")
+
+
+def test_the_executor_build_takes_the_context_and_hide_suggestions():
+    compat = _compat()
+    parameters = inspect.signature(compat.StrawberryExecutionContext.build).parameters
+    leading = tuple(parameters)[: len(compat.EXECUTOR_BUILD_PARAMETERS)]
+    assert leading == compat.EXECUTOR_BUILD_PARAMETERS, _changed("Executor.build", f"parameters start {leading}")
+    assert "hide_suggestions" in parameters, _changed("Executor.build", "no hide_suggestions parameter")
+
+
+def test_the_graphql_core_schema_is_reachable():
+    @strawberry.type
+    class Query:
+        name: str
+
+    assert isinstance(_compat().graphql_core_schema(strawberry.Schema(query=Query)), GraphQLSchema), _changed(
+        "strawberry.Schema._schema", "not a graphql-core schema"
+    )

@@ -182,9 +182,16 @@ async def test_suggestions_are_hidden_in_production_only(database_url):
     query = "{ projcts { totalCount } }"
     async for client in _client(database_url, env=Environment.DEVELOPMENT):
         assert "Did you mean 'projects'?" in (await gql_errors(client, query))[0]["message"]
+        message = (await gql_errors(client, "query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }",
+                                    f={"statuss": ["ACTIVE"]}))[0]["message"]
+        assert "Did you mean 'status'?" in message, message
     async for client in _client(database_url, env=Environment.PRODUCTION):
         message = (await gql_errors(client, query))[0]["message"]
         assert message == "Cannot query field 'projcts' on type 'Query'.", message
+        # nor do variables naming an unknown input field (graphql-core coerces them in execution)
+        variables_query = "query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }"
+        message = (await gql_errors(client, variables_query, f={"statuss": ["ACTIVE"]}))[0]["message"]
+        assert "statuss" in message and "Did you mean" not in message, message
         # introspection stays available
         data = await gql(client, "{ __schema { queryType { name } } }")
         assert data["__schema"]["queryType"]["name"] == "Query"

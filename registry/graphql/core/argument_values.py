@@ -35,6 +35,7 @@ from graphql import (
 from strawberry.extensions import AddValidationRules
 from strawberry.relay import GlobalID, GlobalIDValueError
 
+from .compat import graphql_core_schema
 from .errors import bad_argument
 
 __all__ = ["MAX_LIST_LENGTH", "ArgumentValueChecks"]
@@ -139,8 +140,8 @@ class ArgumentValueChecks(AddValidationRules):
         context = self.execution_context
         operation = get_operation_ast(context.graphql_document, context.operation_name)
         definitions = (operation.variable_definitions if operation is not None else None) or ()
-        types = {  # Strawberry's own extensions reach graphql-core's schema as `_schema` too
-            definition.variable.name.value: type_from_ast(context.schema._schema, definition.type)
+        types = {
+            definition.variable.name.value: type_from_ast(graphql_core_schema(context.schema), definition.type)
             for definition in definitions
         }
         if (problem := _variable_problem(context.variables or {}, types)) is not None:

@@ -13,7 +13,7 @@ here, so an upgrade fails there, naming the internal and the version, rather tha
 
 from typing import Any
 
-from graphql import GraphQLField, GraphQLObjectType
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
 from strawberry.relay import Node
 from strawberry.resolvers import is_default_resolver
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -30,6 +30,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 __all__ = [
     "EXECUTOR_ATTRIBUTES",
+    "EXECUTOR_BUILD_PARAMETERS",
     "EXECUTOR_METHODS",
     "SUPPORTED_VERSIONS",
     "FragmentSpread",
@@ -38,6 +39,7 @@ __all__ = [
     "Selection",
     "StrawberryExecutionContext",
     "default_node_id",
+    "graphql_core_schema",
     "plain_attribute",
     "selected_field",
     "to_camel_case",
@@ -60,6 +62,11 @@ overrides `complete_object_value` to complete plain fields in one step, calls `c
 set mapping response keys to lists of `FieldDetails` with a `.node`) and `execute_fields` for the
 fields it leaves to graphql-core; the tests count `build_resolve_info` calls."""
 
+EXECUTOR_BUILD_PARAMETERS = ("schema", "document", "root_value", "context_value")
+"""The first parameters of graphql-core's `Executor.build`, the classmethod that coerces the
+variables; `PlainFieldExecutor.build` reads the context among them and passes `hide_suggestions`
+(a keyword parameter) in production, which Strawberry never sets."""
+
 EXECUTOR_ATTRIBUTES = ("schema", "operation", "fragment_definitions", "context_value", "middleware_manager")
 """Executor attributes `PlainFieldExecutor` reads (`middleware_manager.middlewares` too)."""
 
@@ -80,6 +87,12 @@ _NODE_ID_RESOLVER = Node._id.__func__
 
 def _definition(graphql_object: GraphQLField | GraphQLObjectType) -> Any:
     return graphql_object.extensions.get(_DEFINITION) if graphql_object.extensions else None
+
+
+def graphql_core_schema(schema: Any) -> GraphQLSchema:
+    """The graphql-core schema a Strawberry schema wraps (its private `_schema`): our validation
+    rules and argument checks work on graphql-core's types, as Strawberry's own extensions do."""
+    return schema._schema
 
 
 def plain_attribute(field_def: GraphQLField) -> str | None:

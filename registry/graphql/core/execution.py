@@ -55,6 +55,8 @@ from graphql import (
 )
 from strawberry.relay import to_base64
 
+from ...config import Environment
+
 from .compat import StrawberryExecutionContext, default_node_id, plain_attribute
 
 __all__ = ["PlainFieldExecutor", "forget_shared_plans"]
@@ -91,6 +93,16 @@ class _ObjectPlan:
 
 
 class PlainFieldExecutor(StrawberryExecutionContext):
+    @classmethod
+    def build(cls, schema, document, root_value=None, context_value=None, *args, hide_suggestions=False, **kwargs):
+        # graphql-core coerces the variables here, and Strawberry never asks it to hide "Did you
+        # mean" suggestions: production names no schema fields in errors (validation hides its own).
+        settings = getattr(context_value, "settings", None)
+        hide_suggestions = hide_suggestions or (settings is not None and settings.env == Environment.PRODUCTION)
+        return super().build(
+            schema, document, root_value, context_value, *args, hide_suggestions=hide_suggestions, **kwargs
+        )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Field middleware keeps every field on graphql-core's path, and so does the app's setting

@@ -60,6 +60,7 @@ from ...config import Environment, Settings
 from ...config import settings as default_settings
 from ..search.resolvers import MAX_HITS
 from ..timeline.resolvers import MAX_ITEMS
+from .compat import graphql_core_schema
 from .execution import forget_shared_plans
 from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -456,7 +457,7 @@ class QueryLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        errors = self._prepared.errors(context.schema._schema, context.validation_rules, self._limits)
+        errors = self._prepared.errors(graphql_core_schema(context.schema), context.validation_rules, self._limits)
         if not errors:
             errors = self._request_errors()
         context.pre_execution_errors = errors  # set: Strawberry does not validate again
