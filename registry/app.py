@@ -4,11 +4,10 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import orjson
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from strawberry.fastapi import GraphQLRouter
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import migrate
 from .config import Environment, Settings
@@ -16,14 +15,9 @@ from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
 from .graphql.schema import schema
-from .http_cache import GraphQLHttpCache
+from .http import GraphQLHttpRouter, GraphQLResponseCache, RequestBodyLimit, SecurityHeaders
 
 __all__ = ["create_app"]
-
-
-class _Router(GraphQLRouter):
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)  # several times faster than json.dumps on large nested lists
 
 
 def _settle_heap() -> None:
@@ -53,7 +47,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await engine.dispose()
 
-    app = FastAPI(title="Kazakhstan–Belarus cooperation registry", lifespan=lifespan)
+    development = settings.env == Environment.DEVELOPMENT
+    app = FastAPI(
+        title="Kazakhstan–Belarus cooperation registry",
+        lifespan=lifespan,
+        # the OpenAPI pages describe operations routes only, and load scripts from a CDN: development only
+        docs_url="/docs" if development else None,
+        redoc_url="/redoc" if development else None,
+        openapi_url="/openapi.json" if development else None,
+    )
     app.state.settings = settings
 
     async def graphql_context(request: Request) -> AsyncIterator[Context]:
@@ -63,14 +65,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await context.close()
 
-    graphql = _Router(
+    graphql = GraphQLHttpRouter(
         schema,
         context_getter=graphql_context,
-        graphql_ide="graphiql" if settings.env == Environment.DEVELOPMENT else None,
+        graphql_ide="graphiql" if development else None,
         allow_queries_via_get=True,
     )
     app.include_router(graphql, prefix="/graphql")
-    app.add_middleware(GraphQLHttpCache, path="/graphql")
+    # outermost last: every response gets the security headers, hosts are checked before the body
+    # is read, and the body limit holds before the cache or GraphQL reads anything
+    app.add_middleware(GraphQLResponseCache, path="/graphql", max_bytes=settings.response_cache_max_bytes)
+    app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

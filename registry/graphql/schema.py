@@ -7,7 +7,6 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -17,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from .agreements.resolvers import AgreementQuery
+from .core.error_codes import ErrorCodes, is_unexpected
 from .core.execution import PlainFieldExecutor
 from .events.resolvers import EventQuery
 from .figures.resolvers import FigureQuery
@@ -53,11 +53,6 @@ LIMIT_RULES = [
 ]
 
 
-def _unexpected(error: GraphQLError) -> bool:
-    """Mask errors that did not come from us on purpose (bugs, database failures)."""
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
 logger = logging.getLogger("registry.graphql")
 
 
@@ -68,7 +63,7 @@ class RegistrySchema(strawberry.Schema):
         # Strawberry logs every error with a traceback; a client's bad input is not a server fault
         # and would bury the real ones, so only unexpected errors are logged as errors.
         for error in errors:
-            if _unexpected(error):
+            if is_unexpected(error):
                 logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
             else:
                 logger.debug("client error: %s", error.message)
@@ -79,10 +74,10 @@ schema = RegistrySchema(
     execution_context_class=PlainFieldExecutor,
     # factories: a fresh extension per request (the parser and validation caches are module-wide)
     extensions=[
+        ErrorCodes,  # first: its hooks close last, so it codes and masks every other extension's errors
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: MaskErrors(should_mask_error=_unexpected),
     ],
 )
