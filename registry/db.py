@@ -12,7 +12,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 __all__ = [
-    "DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "is_database_outage", "is_sqlite",
+    "DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "is_database_outage",
+    "is_sqlite",
 ]
 
 

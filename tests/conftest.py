@@ -48,7 +48,8 @@ def sessions(engine) -> async_sessionmaker[AsyncSession]:
 
 def app_settings(database_url: str, **overrides) -> Settings:
     return Settings(**{
-        "database_url": database_url, "env": Environment.TEST, "trusted_hosts": ["registry.test"], **overrides,
+        "database_url": database_url, "env": Environment.TEST, "trusted_hosts": ["registry.test"],
+        **overrides,
     })
 
 

@@ -123,16 +123,19 @@ class GraphQLResponseCache:
             await unavailable_response(media_type)(scope, receive, send)
             return
         etag = f'W/"{version}"'
-        common = [(b"etag", etag.encode()), (b"cache-control", b"no-cache"), (b"vary", b"authorization, x-api-key")]
+        common = [
+            (b"etag", etag.encode()), (b"cache-control", b"no-cache"), (b"vary", b"authorization, x-api-key"),
+        ]
         not_modified = etag_matches(headers.get("if-none-match"), etag)
         key = (version, *request_key)
 
-        if (body := self.cache.get(key)) is not None:  # this very request had a clean 200 at this version
+        if (body := self.cache.get(key)) is not None:  # this request had a clean 200 at this version
             if not_modified:
                 await _send_not_modified(send, common)
                 return
+            length = str(len(body)).encode()
             await send({"type": "http.response.start", "status": 200, "headers": [
-                *common, (b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]})
+                *common, (b"content-type", media_type.encode()), (b"content-length", length)]})
             await send({"type": "http.response.body", "body": body})
             return
 

@@ -115,7 +115,8 @@ async def test_requests_failing_before_execution_are_400_without_data_for_graphq
 
 
 async def test_field_errors_keep_data_and_200(client):
-    response = await _post(client, {"query": '{ events(filter: {date: {from: "Sept 2002"}}) { totalCount } }'}, GRJ)
+    query = '{ events(filter: {date: {from: "Sept 2002"}}) { totalCount } }'
+    response = await _post(client, {"query": query}, GRJ)
     assert response.status_code == 200
     body = response.json()
     assert "data" in body and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -37,7 +37,8 @@ def _set_code(errors: Iterable[GraphQLError] | None, code: str) -> None:
 def _set_final_code(errors: Iterable[GraphQLError] | None) -> None:
     # any error left uncoded was raised on purpose for the client, or is a syntax error
     for error in errors or ():
-        error.extensions.setdefault("code", PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else BAD_USER_INPUT)
+        code = PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else BAD_USER_INPUT
+        error.extensions.setdefault("code", code)
 
 
 class ErrorCodes(MaskErrors):
