@@ -1,6 +1,5 @@
 """is_database_outage tells an unreachable or unserving database from a bad statement or schema."""
 
-import asyncio
 import sqlite3
 
 import asyncpg
@@ -52,7 +51,7 @@ def _raised_from(error: BaseException, wrapper: BaseException) -> BaseException:
     (asyncpg.exceptions.UndefinedTableError('relation "x" does not exist'), False),
     (asyncpg.exceptions.PostgresSyntaxError("syntax error"), False),
     (ConnectionRefusedError(111, "refused"), True),
-    (asyncio.TimeoutError(), True),
+    (TimeoutError(), True),  # asyncio's too
     (sa.exc.TimeoutError("QueuePool limit reached"), True),
     (ValueError("a bug"), False),
 ])
@@ -60,10 +59,12 @@ def test_errors_decide_alone_and_under_others(error, outage):
     assert is_database_outage(error) is outage
     assert is_database_outage(_raised_from(error, RuntimeError("while reading"))) is outage
     if isinstance(error, asyncpg.PostgresError):  # the driver's error decides, not SQLAlchemy's wrapper
-        assert is_database_outage(_raised_from(error, sa.exc.OperationalError("SELECT 1", {}, error))) is outage
+        wrapped = _raised_from(error, sa.exc.OperationalError("SELECT 1", {}, error))
+        assert is_database_outage(wrapped) is outage
 
 
 def test_an_invalidated_connection_is_an_outage():
-    assert is_database_outage(sa.exc.DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True))
+    invalidated = sa.exc.DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True)
+    assert is_database_outage(invalidated)
     assert not is_database_outage(sa.exc.DBAPIError("SELECT 1", {}, Exception("bad")))
     assert not is_database_outage(sqlite3.IntegrityError("UNIQUE constraint failed"))

@@ -6,6 +6,8 @@ import re
 import orjson
 from starlette.responses import Response
 
+from ..graphql.core.error_codes import DATABASE_UNAVAILABLE
+
 __all__ = [
     "GRAPHQL_RESPONSE_JSON", "JSON", "RETRY_AFTER_SECONDS", "error_response", "etag_matches",
     "response_media_type", "unavailable_response",
@@ -84,6 +86,6 @@ def error_response(
 
 def unavailable_response(media_type: str = JSON) -> Response:
     return error_response(
-        503, "the database is unavailable; retry later", media_type=media_type,
+        503, DATABASE_UNAVAILABLE, media_type=media_type,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

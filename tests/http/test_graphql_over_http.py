@@ -1,5 +1,6 @@
 """GraphQL over HTTP (the current draft): media types, status codes, request parameters."""
 
+import orjson
 import pytest
 
 GRJ = "application/graphql-response+json"
@@ -14,8 +15,6 @@ async def _post(client, body, accept: str | None = None, content_type: str | Non
     if content_type is not None:
         headers["Content-Type"] = content_type
     if not isinstance(body, bytes):
-        import orjson
-
         body = orjson.dumps(body)
     return await client.post("/graphql", content=body, headers=headers, **kwargs)
 

@@ -29,13 +29,9 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
-def _set_code(errors: Iterable[GraphQLError] | None, code: str) -> None:
-    for error in errors or ():
-        error.extensions.setdefault("code", code)
-
-
 def _set_final_code(errors: Iterable[GraphQLError] | None) -> None:
-    # any error left uncoded was raised on purpose for the client, or is a syntax error
+    # an error left uncoded is a syntax error, variables that do not coerce, or one raised on
+    # purpose for the client
     for error in errors or ():
         code = PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else BAD_USER_INPUT
         error.extensions.setdefault("code", code)
@@ -52,14 +48,8 @@ class ErrorCodes(MaskErrors):
 
     def on_validate(self) -> Iterator[None]:
         yield
-        _set_code(self.execution_context.pre_execution_errors, VALIDATION_FAILED)
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        # variables that do not coerce stop execution before any field runs: no data, no path
-        if result is not None and result.data is None:
-            _set_code((error for error in result.errors or () if error.path is None), BAD_USER_INPUT)
+        for error in self.execution_context.pre_execution_errors or ():
+            error.extensions.setdefault("code", VALIDATION_FAILED)
 
     def on_operation(self) -> Iterator[None]:
         try:
