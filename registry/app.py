@@ -6,12 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
-from strawberry.fastapi import GraphQLRouter
 
 from . import migrate
 from .config import Environment, Settings
@@ -19,17 +18,12 @@ from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
 from .graphql.schema import schema
-from .http_cache import GraphQLHttpCache
+from .http import GraphQLHttpRouter, GraphQLResponseCache, RequestBodyLimit, SecurityHeaders
 from .logs import describe_failure
 
 __all__ = ["create_app"]
 
 logger = logging.getLogger("registry.app")
-
-
-class _Router(GraphQLRouter):
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)  # several times faster than json.dumps on large nested lists
 
 
 def _settle_heap() -> None:
@@ -85,7 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await engine.dispose()
 
-    app = FastAPI(title="Kazakhstan–Belarus cooperation registry", lifespan=lifespan)
+    development = settings.env == Environment.DEVELOPMENT
+    app = FastAPI(
+        title="Kazakhstan–Belarus cooperation registry",
+        lifespan=lifespan,
+        # the OpenAPI pages describe operations routes only, and load scripts from a CDN: development only
+        docs_url="/docs" if development else None,
+        redoc_url="/redoc" if development else None,
+        openapi_url="/openapi.json" if development else None,
+    )
     app.state.settings = settings
     app.add_exception_handler(ClientDisconnect, _client_disconnected)
 
@@ -96,14 +98,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await context.close()
 
-    graphql = _Router(
+    graphql = GraphQLHttpRouter(
         schema,
         context_getter=graphql_context,
-        graphql_ide="graphiql" if settings.env == Environment.DEVELOPMENT else None,
+        graphql_ide="graphiql" if development else None,
         allow_queries_via_get=True,
     )
     app.include_router(graphql, prefix="/graphql")
-    app.add_middleware(GraphQLHttpCache, path="/graphql")
+    # outermost last: every response gets the security headers, hosts are checked before the body
+    # is read, and the body limit holds before the cache or GraphQL reads anything
+    app.add_middleware(GraphQLResponseCache, path="/graphql", max_bytes=settings.response_cache_max_bytes)
+    app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

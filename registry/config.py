@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     query_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="memory for parsed queries and their validation, per worker"
     )
+    # http: the HTTP layer (registry/http/)
+    max_request_body_bytes: int = Field(
+        256 * 1024, ge=1, description="larger request bodies are refused with 413, counted while read"
+    )
+    response_cache_max_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="bytes of GET responses each worker keeps cached (0: none)"
+    )
+    trusted_hosts: list[str] = Field(
+        ["localhost", "127.0.0.1"],
+        description='Host headers served (JSON list, e.g. ["api.example.org"]; "*" for any), others get 400',
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,15 +1,20 @@
 """Async engine and sessions. One engine per process; sessions per request or command."""
 
 import asyncio
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-__all__ = ["DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "is_sqlite"]
+__all__ = [
+    "DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "is_database_outage",
+    "is_sqlite",
+]
 
 
 def is_sqlite(url: str | sa.URL) -> bool:
@@ -61,6 +66,55 @@ def create_engine(
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# PostgreSQL error classes that say the server cannot serve now, not that the statement is wrong:
+# connection exceptions (08), insufficient resources (53: too many connections, disk full),
+# operator intervention (57: shutdown, cannot connect now, statement timeout), and the configured
+# database not existing (3D000: dropped, or not created yet).
+_POSTGRES_OUTAGES = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InvalidCatalogNameError,
+)
+# SQLite's primary result codes for a database that cannot be reached or used right now; others
+# (no such table, constraint, syntax) are faults of the schema or statement.
+_SQLITE_OUTAGES = {
+    sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_FULL, sqlite3.SQLITE_NOTADB,
+}
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it was raised from or while handling, outermost first (each once)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Whether `error` comes from the database being unreachable or unable to serve (a dropped
+    connection, a timeout, a server shutting down), rather than from a bad statement or schema.
+
+    The driver's own error decides when there is one (SQLAlchemy's OperationalError wraps both
+    "cannot open the database" and SQLite's "no such table"); otherwise connection failures and
+    timeouts count, and so does an OperationalError with nothing more precise beneath it."""
+    operational = False
+    for cause in _causes(error):
+        if isinstance(cause, asyncpg.PostgresError):
+            return isinstance(cause, _POSTGRES_OUTAGES)
+        if isinstance(cause, sqlite3.Error) and getattr(cause, "sqlite_errorcode", None) is not None:
+            return cause.sqlite_errorcode & 0xFF in _SQLITE_OUTAGES  # low byte: the primary code
+        if isinstance(cause, sa.exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, OSError | sa.exc.TimeoutError | sa.exc.InterfaceError):
+            return True  # OSError covers ConnectionError and TimeoutError (asyncio's too)
+        operational = operational or isinstance(cause, sa.exc.OperationalError)
+    return operational
 
 
 class DriverStatement:

@@ -47,7 +47,10 @@ def sessions(engine) -> async_sessionmaker[AsyncSession]:
 
 
 def app_settings(database_url: str, **overrides) -> Settings:
-    return Settings(**{"database_url": database_url, "env": Environment.TEST, **overrides})
+    return Settings(**{
+        "database_url": database_url, "env": Environment.TEST, "trusted_hosts": ["registry.test"],
+        **overrides,
+    })
 
 
 async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:

@@ -2,17 +2,16 @@
 
 import logging
 
-import asyncpg
-import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
+from ..db import is_database_outage
 from ..logs import CappedTracebacks, capped, describe_failure
 from .agreements.resolvers import AgreementQuery
 from .core.argument_values import ArgumentValueChecks
+from .core.error_codes import ErrorCodes, is_unexpected
 from .core.execution import PlainFieldExecutor
 from .core.limits import QueryLimits
 from .core.node_lookup import UnknownTypesAsNull
@@ -40,28 +39,6 @@ class Query(
                                                 extensions=[UnknownTypesAsNull()])
 
 
-def _unexpected(error: GraphQLError) -> bool:
-    """Mask errors that did not come from us on purpose (bugs, database failures)."""
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
-# Failures of the database itself, as the engine's timeouts and drivers raise them: expected during
-# an outage, when every request fails the same way.
-_OUTAGES = (
-    OSError,  # refused, unreachable, and TimeoutError (asyncpg's connect and command timeouts)
-    sa.exc.TimeoutError,  # no pooled connection free in time
-    asyncpg.PostgresConnectionError,  # connection lost, on asyncpg's connection (DriverStatement)
-    asyncpg.CannotConnectNowError,  # the server is starting or shutting down
-)
-
-
-def _database_outage(error: GraphQLError) -> bool:
-    cause = error.original_error
-    if isinstance(cause, sa.exc.DBAPIError):
-        return cause.connection_invalidated  # SQLAlchemy saw the connection drop
-    return isinstance(cause, _OUTAGES)
-
-
 logger = logging.getLogger("registry.graphql")
 logger.addFilter(CappedTracebacks())  # SQLAlchemy's messages carry whole statements and parameters
 
@@ -76,9 +53,9 @@ class RegistrySchema(strawberry.Schema):
         # write megabytes. Anything else is a bug: its traceback, once per request.
         outages, bugs = [], []
         for error in errors:
-            if not _unexpected(error):
+            if not is_unexpected(error):
                 logger.debug("client error: %s", capped(error.message))
-            elif _database_outage(error):
+            elif is_database_outage(error.original_error):
                 outages.append(error)
             else:
                 bugs.append(error)
@@ -96,5 +73,9 @@ schema = RegistrySchema(
     query=Query,
     execution_context_class=PlainFieldExecutor,
     # classes: a fresh extension per request (the document cache is module-wide)
-    extensions=[QueryLimits, ArgumentValueChecks, lambda: MaskErrors(should_mask_error=_unexpected)],
+    extensions=[
+        ErrorCodes,  # first: its hooks close last, so it codes and masks every other extension's errors
+        QueryLimits,
+        ArgumentValueChecks,
+    ],
 )

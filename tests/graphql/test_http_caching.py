@@ -1,6 +1,12 @@
-"""GET queries carry an ETag from the data version and answer If-None-Match with 304."""
+"""GET queries carry an ETag from the data version and answer If-None-Match with 304; the
+response cache keys on exactly what runs and holds a byte budget."""
+
+import pytest
+from starlette.datastructures import Headers
 
 from registry.db import StatementLog
+from registry.http.cache import GraphQLResponseCache, ResponseCache, _request_key
+from registry.http.protocol import etag_matches
 from tests.utils import factories
 
 QUERY = {"query": "{ projects { totalCount } }"}
@@ -41,7 +47,7 @@ async def test_repeated_get_is_served_from_the_cache_until_a_write(client, sessi
         first = await client.get("/graphql", params=QUERY)
         executed_first = len(await log.settled())
         log.clear()
-        second = await client.get("/graphql", params={"query": "{  projects { totalCount }  }"})  # respaced
+        second = await client.get("/graphql", params=QUERY)
         executed_second = len(await log.settled())
     assert second.content == first.content
     assert executed_second == 1 < executed_first  # the data version only
@@ -51,20 +57,99 @@ async def test_repeated_get_is_served_from_the_cache_until_a_write(client, sessi
         await factories.countries(session)
         await factories.project(session, "p-1", "Project One")
     third = await client.get("/graphql", params=QUERY)
-    assert third.json()["data"]["projects"]["totalCount"] == first.json()["data"]["projects"]["totalCount"] + 1
+    total = first.json()["data"]["projects"]["totalCount"]
+    assert third.json()["data"]["projects"]["totalCount"] == total + 1
 
 
-def test_cache_key_normalises_the_query_and_separates_callers():
-    from starlette.datastructures import Headers
+async def test_repeated_graphql_parameters_are_refused_and_never_poison_the_cache(client):
+    # Strawberry runs the last of repeated parameters; a cache keyed on the first would store
+    # B's answer under A's key
+    a, b = "{ a: __typename }", "{ b: __typename }"
+    for name, first, second in (("query", a, b), ("variables", "{}", '{"x": 1}'),
+                                ("operationName", "A", "B"), ("extensions", "{}", "{}")):
+        refused = await client.get("/graphql", params=[("query", a), (name, first), (name, second)])
+        assert refused.status_code == 400, (name, refused.text)
+        assert refused.json()["errors"][0]["message"] == f"{name}: given more than once"
+        assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert (await client.get("/graphql", params={"query": a})).json() == {"data": {"a": "Query"}}
 
-    from registry.http_cache import _request_key
 
-    def key(query_string: bytes, **headers: str):
-        return _request_key({"query_string": query_string}, Headers(headers=headers))
+async def test_queries_differing_only_in_whitespace_are_kept_apart(client):
+    # whitespace is meaning (in string literals; a line break ends a comment): a key on
+    # whitespace-collapsed text would answer the second query with the first one's data
+    both = await client.get("/graphql", params={"query": "{ a: __typename # b follows\n b: __typename }"})
+    one = await client.get("/graphql", params={"query": "{ a: __typename # b follows b: __typename\n }"})
+    assert both.json() == {"data": {"a": "Query", "b": "Query"}}
+    assert one.json() == {"data": {"a": "Query"}}
 
-    plain = key(b"query=%7B+projects+%7B+totalCount+%7D+%7D&variables=%7B%22a%22%3A1%2C%22b%22%3A2%7D")
-    respaced = key(b"query=%7B++projects+%7B+totalCount+%7D%7D&variables=%7B%22b%22%3A2%2C%22a%22%3A1%7D")
-    assert plain[1] == respaced[1]  # variables compare as JSON, not text
-    assert key(b"query=%7Ba%7D") == key(b"query=%20%7Ba%7D%20")
+
+def test_cache_key_is_the_parameters_as_sent_the_media_type_and_the_caller():
+    def key(query_string: bytes, media_type: str = "application/json", **headers: str):
+        return _request_key({"query_string": query_string}, Headers(headers=headers), media_type)
+
+    assert key(b"query=%7Ba%7D") != key(b"query=%7B+a%7D")  # the text as sent
+    assert key(b"query=%7Ba%7D&variables=%7B%7D") != key(b"query=%7Ba%7D")
+    assert key(b"query=%7Ba%7D") != key(b"query=%7Ba%7D", "application/graphql-response+json")
     assert key(b"query=%7Ba%7D", authorization="Bearer x") != key(b"query=%7Ba%7D", authorization="Bearer y")
-    assert key(b"query=%7Ba%7D&variables=not-json") is None
+    assert key(b"query=%7Ba%7D&unrelated=1&unrelated=2") == key(b"query=%7Ba%7D")
+    assert key(b"query=%7Ba%7D&query=%7Bb%7D") is None
+    assert key(b"query=%7Ba%7D&operationName=A&operationName=B") is None
+    assert key(b"variables=%7B%7D") is None  # no query: the router answers
+
+
+def test_response_cache_holds_its_byte_budget():
+    cache = ResponseCache(max_bytes=10_000, max_entries=1_000)
+    for i in range(100):
+        cache.put((i, f"query {i}"), b"x" * 1_000)
+        assert cache.size <= 10_000
+    assert len(cache) < 10 and cache.get((99, "query 99")) is not None  # the newest stay
+    assert cache.get((0, "query 0")) is None
+    cache.put((100, "q" * 20_000), b"")  # a key alone over the budget is not kept
+    assert cache.get((100, "q" * 20_000)) is None and cache.size <= 10_000
+
+
+async def test_response_cache_budget_comes_from_the_settings(database_url):
+    from tests.conftest import app_settings, asgi_client
+
+    async for client in asgi_client(app_settings(database_url, response_cache_max_bytes=0)):
+        with StatementLog(client.app.state.engine) as log:
+            await client.get("/graphql", params=QUERY)
+            log.clear()
+            await client.get("/graphql", params=QUERY)
+            assert len(await log.settled()) > 1  # nothing cached: the query ran again
+
+
+@pytest.mark.parametrize(("header", "matches"), [
+    ('W/"7"', True), ('"7"', True), ('W/"1", W/"7"', True), ("*", True), (' W/"3" ,"7" ', True),
+    ('W/"77"', False), ('W/"7x"', False), ('"a,W/\"7\""', False), ("", False), ('W/"1"', False),
+])
+def test_if_none_match_follows_rfc_9110(header, matches):
+    assert etag_matches(header, 'W/"7"') is matches
+
+
+async def test_if_none_match_is_evaluated_only_for_a_good_request(client):
+    etag = (await client.get("/graphql", params=QUERY)).headers["etag"]
+    conditional = {"If-None-Match": etag}
+    syntax_error = await client.get("/graphql", params={"query": "{ projects {"}, headers=conditional)
+    assert syntax_error.status_code == 200 and syntax_error.json()["errors"]
+    mutation = await client.get("/graphql", params={"query": "mutation { x }"}, headers=conditional)
+    assert mutation.status_code == 405 and mutation.headers["allow"] == "POST"
+    fresh = await client.get("/graphql", params={"query": "{ sources { totalCount } }"}, headers=conditional)
+    assert fresh.status_code == 304 and fresh.content == b""  # good, not yet cached, same version
+    assert (await client.get("/graphql", params=QUERY, headers={"If-None-Match": "*"})).status_code == 304
+
+
+def _response_cache(app) -> ResponseCache:
+    layer = app.middleware_stack  # built by the first request
+    while not isinstance(layer, GraphQLResponseCache):
+        layer = layer.app
+    return layer.cache
+
+
+async def test_no_cache_holds_a_mutation_or_an_error(client):
+    variables_missing = "query ($n: Int!) { projects(first: $n) { totalCount } }"
+    for query in ("mutation { x }", "{ projects {", "{ nothing }", variables_missing):
+        assert (await client.get("/graphql", params={"query": query})).status_code in (200, 405)
+    assert len(_response_cache(client.app)) == 0
+    await client.get("/graphql", params=QUERY)
+    assert len(_response_cache(client.app)) == 1
