@@ -84,6 +84,6 @@ def test_no_query_makes_the_server_fail(case, live_registry):
     endpoint = f"{live_registry}/graphql"
     checks = [not_a_5xx, no_unexpected_error]
     case.call_and_validate(base_url=endpoint, checks=checks, timeout=REQUEST_TIMEOUT)
-    # as a GET, the same query also goes through the response cache (registry/http_cache.py)
+    # as a GET, the same query also goes through the response cache (registry/http/cache.py)
     as_get = requests.get(endpoint, params={"query": case.body}, timeout=REQUEST_TIMEOUT)
     case.validate_response(as_get, checks=checks)
