@@ -2,7 +2,8 @@
 
 Its queries are valid and invalid alike (wrong types, unknown enum values, out-of-range numbers,
 odd unicode). Whatever it sends, the server may refuse but must not fail: no 5xx, and no error
-masked as "Unexpected error." (which means an exception the code did not expect).
+masked as "Unexpected error." (which means an exception the code did not expect), and every error
+coded (`extensions.code`).
 
 CI's bounded run draws the same cases every time, so a red run is reproducible. A longer run
 (`make fuzz`, or REGISTRY_FUZZ_EXAMPLES=N) draws new cases each time; Hypothesis prints the seed
@@ -61,16 +62,26 @@ def not_a_5xx(ctx, response, case) -> None:
     )
 
 
-@schemathesis.check
-def no_unexpected_error(ctx, response, case) -> None:
-    """No error is one the server masked because it did not expect it (a bug, not a bad query)."""
+def _errors(response) -> list:
     try:
         body = response.json()
     except ValueError:
-        return  # not a GraphQL response (an HTTP-layer refusal): it carries no GraphQL errors
-    errors = (body.get("errors") if isinstance(body, dict) else None) or []
-    masked = [e for e in errors if isinstance(e, dict) and UNEXPECTED in str(e.get("message"))]
+        return []  # not JSON: checked by the status alone
+    return [e for e in (body.get("errors") if isinstance(body, dict) else None) or [] if isinstance(e, dict)]
+
+
+@schemathesis.check
+def no_unexpected_error(ctx, response, case) -> None:
+    """No error is one the server masked because it did not expect it (a bug, not a bad query)."""
+    masked = [e for e in _errors(response) if UNEXPECTED in str(e.get("message"))]
     assert not masked, f"{_request(response)}: masked server errors: {masked}"
+
+
+@schemathesis.check
+def every_error_is_coded(ctx, response, case) -> None:
+    """A client can act on every error by its `extensions.code`, not by parsing the message."""
+    uncoded = [e for e in _errors(response) if not (e.get("extensions") or {}).get("code")]
+    assert not uncoded, f"{_request(response)}: errors without extensions.code: {uncoded}"
 
 
 @schema.parametrize()
@@ -82,7 +93,7 @@ def no_unexpected_error(ctx, response, case) -> None:
 )
 def test_no_query_makes_the_server_fail(case, live_registry):
     endpoint = f"{live_registry}/graphql"
-    checks = [not_a_5xx, no_unexpected_error]
+    checks = [not_a_5xx, no_unexpected_error, every_error_is_coded]
     case.call_and_validate(base_url=endpoint, checks=checks, timeout=REQUEST_TIMEOUT)
     # as a GET, the same query also goes through the response cache (registry/http/cache.py)
     as_get = requests.get(endpoint, params={"query": case.body}, timeout=REQUEST_TIMEOUT)
