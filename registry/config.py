@@ -49,5 +49,18 @@ class Settings(BaseSettings):
         "strawberry: every field through Strawberry's own executor, a fallback",
     )
 
+    # writes: idempotency
+    idempotency_ttl_hours: int = Field(
+        24, ge=1, le=24 * 365, description="how long a stored response answers a retried Idempotency-Key"
+    )
+    idempotency_wait_seconds: float = Field(
+        10, ge=0, le=300, description="how long a retry waits for the first attempt's response before "
+        "answering that it is still in progress"
+    )
+    idempotency_takeover_seconds: int = Field(
+        300, ge=1, le=24 * 3600, description="after this, a claim whose first attempt never finished "
+        "(a crashed worker) may be taken over by a retry"
+    )
+
 
 settings = Settings()
