@@ -134,6 +134,7 @@ async def _claim_once(
         if as_utc(row.expires_at) <= now:
             await session.execute(
                 sa.delete(IdempotencyKey).where(IdempotencyKey.id == row.id, IdempotencyKey.expires_at <= now)
+                .execution_options(synchronize_session=False)
             )
             continue
         if row.request_hash != request_hash:
