@@ -137,7 +137,8 @@ async def _in_transaction(work: Callable[[Any], Any], parameters: dict[str, str]
         async with create_sessionmaker(engine)() as session, session.begin():
             return await work(session)
     except ServiceError as exc:
-        raise CommandFailed("; ".join(f"{parameters.get(e.field, e.field)}: {e.message}" for e in exc.errors)) from None
+        named = (f"{parameters.get(e.field, e.field)}: {e.message}" for e in exc.errors)
+        raise CommandFailed("; ".join(named)) from None
     finally:
         await engine.dispose()
 
@@ -170,8 +171,8 @@ def apikey_list() -> None:
     """List API keys: name, public prefix, scopes, created, last used, revoked."""
     from .services import api_keys
 
-    listed = Table(Column("name", overflow="fold"),
-                   *(Column(header, no_wrap=True) for header in ("prefix", "scopes", "created", "last used", "revoked")),
+    headers = ("prefix", "scopes", "created", "last used", "revoked")
+    listed = Table(Column("name", overflow="fold"), *(Column(header, no_wrap=True) for header in headers),
                    box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="times in UTC")
     for api_key in asyncio.run(_in_transaction(api_keys.list_api_keys, {})):
         listed.add_row(api_key.name, api_key.prefix, ",".join(api_key.scopes), _when(api_key.created_at),

@@ -58,7 +58,9 @@ def _checked_scopes(scopes: Iterable[str]) -> list[str]:
             f"unknown scope {unknown[0]!r:.60} (known: {', '.join(sorted(known))})",
         )
     if not wanted:
-        raise ServiceError.single("scopes", ErrorCode.REQUIRED, f"give at least one of {', '.join(sorted(known))}")
+        raise ServiceError.single(
+            "scopes", ErrorCode.REQUIRED, f"give at least one of {', '.join(sorted(known))}"
+        )
     return sorted(set(wanted))
 
 

@@ -119,7 +119,9 @@ async def _claim_once(
 ) -> Claim:
     now = utcnow()
     owner = uuid.uuid4()
-    claimed = dict(state=IdempotencyState.IN_PROGRESS, owner=owner, claimed_at=now, expires_at=now + policy.ttl)
+    claimed = dict(
+        state=IdempotencyState.IN_PROGRESS, owner=owner, claimed_at=now, expires_at=now + policy.ttl
+    )
     while True:
         record_id = await _insert_claim(
             session, dict(api_key_id=api_key_id, key=key, request_hash=request_hash, **claimed)
@@ -127,7 +129,8 @@ async def _claim_once(
         if record_id is not None:
             return Claim(ClaimOutcome.PROCEED, record_id=record_id, owner=owner)
         row = (await session.execute(
-            sa.select(IdempotencyKey).where(IdempotencyKey.api_key_id == api_key_id, IdempotencyKey.key == key)
+            sa.select(IdempotencyKey)
+            .where(IdempotencyKey.api_key_id == api_key_id, IdempotencyKey.key == key)
         )).scalar_one_or_none()
         if row is None:
             continue  # released or purged between the two statements: claim it again

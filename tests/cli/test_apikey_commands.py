@@ -44,15 +44,15 @@ async def test_create_prints_the_key_once_list_shows_it_revoke_refuses_it(databa
     row = next(line for line in listed.stdout.splitlines() if line.startswith("partner-minsk "))
     assert key.split("_")[1] in row and "read,write" in row
     assert key not in listed.stdout
-    last_used = row.split()[-2:]  # the last-used date and time, noted by the authentication above
-    assert last_used != ["never"] and len(last_used[0]) == len("2026-11-29")
+    assert "never" not in row  # last used: noted by the authentication above
 
     revoked = apikey(database_url, "revoke", "partner-minsk")
     assert revoked.returncode == 0 and "revoked at" in revoked.stdout
     assert await _authenticates(database_url, key) is None
     again = apikey(database_url, "revoke", "partner-minsk")  # idempotent: the same revocation time
     assert again.returncode == 0 and again.stdout == revoked.stdout
-    row = next(line for line in apikey(database_url, "list").stdout.splitlines() if line.startswith("partner-minsk "))
+    listed = apikey(database_url, "list")
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("partner-minsk "))
     assert " ".join(row.split()[-2:]) + " UTC" in revoked.stdout  # the revoked column
 
 
@@ -67,7 +67,8 @@ async def test_scopes_default_to_read(database_url):
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["create", "--name", "p", "--scopes", "read,admin"], "--scopes: unknown scope 'admin' (known: read, write)"),
+    (["create", "--name", "p", "--scopes", "read,admin"],
+     "--scopes: unknown scope 'admin' (known: read, write)"),
     (["create", "--name", "p", "--scopes", ","], "--scopes: give at least one of read, write"),
     (["create", "--name", "p", "--scopes", "x" * 10_000], "--scopes: unknown scope"),
     (["create", "--name", "two words"], "--name: must be 1 to 100 characters"),

@@ -75,7 +75,8 @@ async def test_a_retry_while_the_first_runs_waits_then_says_in_progress(sessions
 
 async def test_a_waiting_retry_gets_the_response_once_the_first_attempt_stores_it(sessions, api_key_id):
     first = await _begin(sessions, api_key_id)
-    waiting = asyncio.create_task(_begin(sessions, api_key_id, policy=IdempotencyPolicy(wait=timedelta(minutes=1))))
+    patient = IdempotencyPolicy(wait=timedelta(minutes=1))
+    waiting = asyncio.create_task(_begin(sessions, api_key_id, policy=patient))
     await asyncio.sleep(0.2)  # let it find the key in progress and start polling
     assert not waiting.done()
     await _complete(sessions, first, b'{"data": "late"}')
