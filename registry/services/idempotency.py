@@ -29,16 +29,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..config import Settings
 from ..models import IdempotencyKey, IdempotencyState
 from ..models.base import as_utc, utcnow
 from .errors import ErrorCode, ServiceError
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 __all__ = [
     "Claim",
@@ -66,7 +68,7 @@ class IdempotencyPolicy:
     takeover_after: timedelta = timedelta(minutes=5)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "IdempotencyPolicy":
+    def from_settings(cls, settings: "Settings") -> "IdempotencyPolicy":
         return cls(
             ttl=timedelta(hours=settings.idempotency_ttl_hours),
             wait=timedelta(seconds=settings.idempotency_wait_seconds),

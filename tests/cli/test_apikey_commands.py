@@ -91,3 +91,8 @@ def test_a_taken_name_is_refused_and_a_revoked_name_stays_taken(database_url):
 def test_an_unmigrated_database_is_one_clear_line(empty_database):
     line = _one_line_error(apikey(empty_database, "list"))
     assert "api_key" in line
+
+
+def test_an_abusive_idempotency_setting_is_one_line_naming_the_variable(database_url):
+    result = run("apikey", "list", database_url=database_url, REGISTRY_IDEMPOTENCY_TTL_HOURS="-1")
+    assert "REGISTRY_IDEMPOTENCY_TTL_HOURS" in _one_line_error(result)
