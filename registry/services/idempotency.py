@@ -96,13 +96,12 @@ class ClaimLost(Exception):
     """The claim was taken over (or purged) while its request ran: roll the request back."""
 
 
-def _checked_key(key: str) -> str:
+def _check_key(key: str) -> None:
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not all("!" <= c <= "~" for c in key):
         raise ServiceError.single(
             "Idempotency-Key", ErrorCode.INVALID,
             f"must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID, for instance)",
         )
-    return key
 
 
 async def _insert_claim(session: AsyncSession, values: dict[str, Any]) -> int | None:
@@ -166,7 +165,7 @@ async def begin(
     """Claim `key` for the API key `api_key_id`'s request `request_body` (see the module's protocol).
 
     Raises ServiceError (field "Idempotency-Key") when the key is empty, too long or not ASCII."""
-    _checked_key(key)
+    _check_key(key)
     request_hash = hashlib.sha256(request_body).hexdigest()
     clock = asyncio.get_running_loop()
     deadline = clock.time() + policy.wait.total_seconds()
@@ -220,7 +219,8 @@ async def purge_expired(session: AsyncSession, limit: int = PURGE_BATCH) -> int:
         sa.select(IdempotencyKey.id).where(IdempotencyKey.expires_at <= utcnow())
         .limit(limit).with_for_update(skip_locked=True)
     )
-    ids = list((await session.scalars(expired)).all())
-    if ids:
-        await session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
-    return len(ids)
+    deleted = await session.execute(
+        sa.delete(IdempotencyKey).where(IdempotencyKey.id.in_(expired))
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount
