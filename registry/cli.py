@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,11 +28,15 @@ __all__ = ["app"]
 app = typer.Typer(help="Kazakhstan–Belarus cooperation registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+apikey_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
 
+MAX_TABLE_WIDTH = 300  # a table printed to a pipe
 MAX_LISTED_CHANGES = 20  # past this, the per-file table says enough (use --verbose for the list)
 
 console = Console()
 errors = Console(stderr=True)
+notices = Console(stderr=True)  # what goes beside a command's output, e.g. beside a key printed for a script
 
 
 class CommandFailed(Exception):
@@ -139,6 +144,70 @@ def db_check() -> None:
 
     migrate.check(_settings().database_url)
     console.print("models and migrations agree")
+
+
+async def _in_transaction(work: Callable[[Any], Any], parameters: dict[str, str]) -> Any:
+    """Run `work(session)` in one transaction; a refusal names the command's `parameters` (field → option)."""
+    from .db import create_engine, create_sessionmaker
+    from .services import ServiceError
+
+    engine = create_engine(_settings().database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    except ServiceError as exc:
+        named = (f"{parameters.get(e.field, e.field)}: {e.message}" for e in exc.errors)
+        raise CommandFailed("; ".join(named)) from None
+    finally:
+        await engine.dispose()
+
+
+def _when(moment: Any) -> str:
+    from .models.base import as_utc
+
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else "never"
+
+
+@apikey_app.command("create")
+@_reports_errors
+def apikey_create(
+    name: Annotated[str, typer.Option("--name", help="who uses the key; the actor of its changes")],
+    scopes: Annotated[str, typer.Option("--scopes", help="comma-separated: read, write")] = "read",
+) -> None:
+    """Create an API key and print it, this once: only its hash is stored."""
+    from .services import api_keys
+
+    api_key, key = asyncio.run(_in_transaction(lambda s: api_keys.create_api_key(s, name, scopes.split(",")),
+                                               {"name": "--name", "scopes": "--scopes"}))
+    notices.print(f"API key {api_key.name!r} created with scopes {','.join(api_key.scopes)}; "
+                  "it is shown only now: store it safely", highlight=False, soft_wrap=True)
+    console.out(key, highlight=False)
+
+
+@apikey_app.command("list")
+@_reports_errors
+def apikey_list() -> None:
+    """List API keys: name, public prefix, scopes, created, last used, revoked."""
+    from .services import api_keys
+
+    headers = ("prefix", "scopes", "created", "last used", "revoked")
+    listed = Table(Column("name", overflow="fold"), *(Column(header, no_wrap=True) for header in headers),
+                   box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="times in UTC")
+    for api_key in asyncio.run(_in_transaction(api_keys.list_api_keys, {})):
+        listed.add_row(api_key.name, api_key.prefix, ",".join(api_key.scopes), _when(api_key.created_at),
+                       _when(api_key.last_used_at), _when(api_key.revoked_at) if api_key.revoked_at else "")
+    # A pipe gets each row whole on one line; rich would fit it to 80 columns and drop the names.
+    (console if console.is_terminal else Console(width=MAX_TABLE_WIDTH)).print(listed)
+
+
+@apikey_app.command("revoke")
+@_reports_errors
+def apikey_revoke(name: Annotated[str, typer.Argument(help="the key's name")]) -> None:
+    """Revoke an API key: it is refused from now on. Its name stays taken (the actor of its changes)."""
+    from .services import api_keys
+
+    api_key = asyncio.run(_in_transaction(lambda s: api_keys.revoke_api_key(s, name), {"name": "NAME"}))
+    console.print(f"API key {api_key.name!r} revoked at {_when(api_key.revoked_at)} UTC", highlight=False)
 
 
 @app.command("seed")

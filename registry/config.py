@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         ["localhost", "127.0.0.1"],
         description='Host headers served (JSON list, e.g. ["api.example.org"]; "*" for any), others get 400',
     )
+    # writes: idempotency
+    idempotency_ttl_hours: int = Field(
+        24, ge=1, le=24 * 365, description="how long a stored response answers a retried Idempotency-Key"
+    )
+    idempotency_wait_seconds: float = Field(
+        10, ge=0, le=300, description="how long a retry waits for the first attempt's response before "
+        "answering that it is still in progress"
+    )
+    idempotency_takeover_seconds: int = Field(
+        300, ge=1, le=24 * 3600, description="after this, a claim whose first attempt never finished "
+        "(a crashed worker) may be taken over by a retry"
+    )
 
     @field_validator("database_url")
     @classmethod

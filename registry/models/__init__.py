@@ -3,11 +3,13 @@
 from sqlmodel import SQLModel
 
 from .agreement import Agreement, AgreementParty, AgreementSignatory
+from .api_key import ApiKey, ApiKeyScope
 from .change import ChangeAction, ChangeLog
 from .citation import Citation
 from .country import Country
 from .event import Event, EventParticipant
 from .figure import Figure
+from .idempotency import IdempotencyKey, IdempotencyState
 from .naming import Alias, ExternalIdentifier, Tag
 from .organization import Organization
 from .person import Person, Position
@@ -22,6 +24,8 @@ __all__ = [
     "AgreementParty",
     "AgreementSignatory",
     "Alias",
+    "ApiKey",
+    "ApiKeyScope",
     "ChangeAction",
     "ChangeLog",
     "Citation",
@@ -30,6 +34,8 @@ __all__ = [
     "EventParticipant",
     "ExternalIdentifier",
     "Figure",
+    "IdempotencyKey",
+    "IdempotencyState",
     "Organization",
     "Person",
     "Position",

@@ -12,6 +12,7 @@ __all__ = [
     "UNDATED",
     "EntityMixin",
     "RelationMixin",
+    "as_utc",
     "entity_table_args",
     "enum_field",
     "partial_date_bound",
@@ -32,6 +33,11 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A time read from a DateTime(timezone=True) column, zoned: SQLite hands it back without its zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def enum_field(enum: type[StrEnum], *, name: str, nullable: bool = False, **kwargs: Any) -> Any:
