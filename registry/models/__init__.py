@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from .agreement import Agreement, AgreementParty, AgreementSignatory
-from .change import ChangeAction, ChangeLog
+from .change import ChangeAction, ChangeKind, ChangeLog
 from .citation import Citation
 from .country import Country
 from .event import Event, EventParticipant
@@ -23,6 +23,7 @@ __all__ = [
     "AgreementSignatory",
     "Alias",
     "ChangeAction",
+    "ChangeKind",
     "ChangeLog",
     "Citation",
     "Country",

@@ -1,12 +1,17 @@
 """The one write path for records: validate references, version, change log, search index.
 
 Each domain module (organizations, people, …) declares an `EntitySpec` describing how its
-input maps onto its table and relationship rows; `save` does the rest the same way for all.
-A record is written whole: its own columns, aliases, identifiers, tags, citations and owned
-relationship rows. Saving the same content again is a no-op (no version bump, no log row).
+input maps onto its table and relationship rows; the operations here (`save`, `create`,
+`update`, `delete`, `restore`, `upsert_by_identifier`) do the rest the same way for all, inside
+the caller's transaction. A record is written whole: its own columns, aliases, identifiers,
+tags, citations and owned relationship rows; a partial update merges the given fields onto
+the record's latest snapshot first. Saving the same content again is a no-op (no version bump,
+no log row). Every refusal raises ServiceError with every problem, before anything is written.
 """
 
 import json
+import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,13 +19,14 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from ..models import (
     Alias,
     ChangeAction,
-    ChangeLog,
+    ChangeKind,
     Citation,
     Country,
     ExternalIdentifier,
@@ -32,14 +38,27 @@ from ..models.base import utcnow
 from ..models.enums import EntityType
 from ..partial_date import PartialDate
 from ..search_text import fold
-from .errors import ErrorCode, FieldError, ServiceError
-from .inputs import CitationIn, EntityIn, RelationIn
+from .changes import Author, latest_change, record_change
+from .errors import ErrorCode, FieldError, ServiceError, VersionConflict
+from .inputs import CitationIn, EntityIn, IdentifierIn, RelationIn, Slug
 
-__all__ = ["EntitySpec", "RelationSpec", "SaveOutcome", "SaveResult", "save"]
+__all__ = [
+    "EntitySpec",
+    "RelationSpec",
+    "SaveOutcome",
+    "SaveResult",
+    "create",
+    "delete",
+    "restore",
+    "save",
+    "update",
+    "upsert_by_identifier",
+]
 
 # Relationship-row ids are derived from their content, so re-saving a record keeps them stable.
 _RELATION_NAMESPACE = uuid.UUID("5a0c2f4e-8f7e-4d2b-9a53-6b1f0d1c7e21")
 _ENTITY_COLLECTIONS = frozenset({"aliases", "identifiers", "tags", "citations"})
+_SLUG = TypeAdapter(Slug)
 
 
 @dataclass(frozen=True)
@@ -59,15 +78,22 @@ class EntitySpec:
     model: type[SQLModel]
     entity_type: EntityType
     name_field: str  # the preferred name, indexed for search with the aliases
+    input: type[EntityIn]  # the record's whole input: what create takes and update merges onto
     refs: Mapping[str, type[SQLModel]] = field(default_factory=dict)
     partial_dates: tuple[str, ...] = ()
     relations: tuple[RelationSpec, ...] = ()
+
+    @property
+    def kind(self) -> ChangeKind:
+        return ChangeKind(self.entity_type.value)
 
 
 class SaveOutcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    RESTORED = "restored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,15 +180,6 @@ class _References:
         return rows
 
 
-async def _latest_snapshot(session: AsyncSession, entity_type: EntityType, entity_id: uuid.UUID) -> Any:
-    return await session.scalar(
-        sa.select(ChangeLog.data)
-        .where(ChangeLog.entity_type == entity_type, ChangeLog.entity_id == entity_id)
-        .order_by(ChangeLog.id.desc())
-        .limit(1)
-    )
-
-
 async def _identifier_clashes(
     session: AsyncSession, spec: EntitySpec, data: EntityIn, entity_id: uuid.UUID
 ) -> list[FieldError]:
@@ -230,18 +247,88 @@ def _search_entries(spec: EntitySpec, entity_id: uuid.UUID, data: EntityIn) -> l
     ]
 
 
-async def save(
-    session: AsyncSession, spec: EntitySpec, slug: str, data: EntityIn, *, actor: str
-) -> SaveResult:
-    """Create or update the record `slug` of `spec`'s kind with exactly `data`.
+async def _identifier_owner(session: AsyncSession, spec: EntitySpec, scheme: str, value: str) -> uuid.UUID | None:
+    """The record of `spec`'s kind carrying an external identifier (only live records carry one)."""
+    return await session.scalar(
+        sa.select(ExternalIdentifier.subject_id).where(
+            ExternalIdentifier.subject_type == spec.entity_type,
+            ExternalIdentifier.scheme == scheme,
+            ExternalIdentifier.value == value,
+        )
+    )
 
-    Raises ServiceError listing every problem; the caller's transaction then rolls back."""
-    model = spec.model
+
+async def _slug_clash(session: AsyncSession, spec: EntitySpec, slug: str, entity_id: uuid.UUID) -> list[FieldError]:
+    owner = await session.scalar(sa.select(spec.model.deleted_at.is_not(None)).where(
+        spec.model.slug == slug, spec.model.id != entity_id))
+    if owner is None:
+        return []
+    state = "a deleted" if owner else "another"
+    return [FieldError("slug", ErrorCode.UNIQUE, f"{slug!r} already names {state} {spec.entity_type}")]
+
+
+def _input(spec: EntitySpec, fields: Mapping[str, Any], identifier: IdentifierIn | None = None) -> tuple[Any, EntityIn]:
+    """The slug (None when not given) and the validated input in `fields`; every problem at once.
+
+    `identifier`, when given, is added to the record's identifiers if it lacks it."""
+    fields = dict(fields)
+    slug = fields.pop("slug", None)
+    errors, data = [], None
+    try:
+        data = spec.input.model_validate(fields)
+    except ValidationError as exc:
+        errors += ServiceError.from_validation(exc).errors
+    if slug is not None:
+        try:
+            slug = _SLUG.validate_python(slug)
+        except ValidationError as exc:
+            errors += ServiceError.from_validation(exc, "slug").errors
+    if errors:
+        raise ServiceError(errors)
+    if identifier is not None and identifier not in data.identifiers:
+        data = data.model_copy(update={"identifiers": [*data.identifiers, identifier]})
+    return slug, data
+
+
+def _derived_slug(spec: EntitySpec, data: EntityIn) -> str:
+    """A slug from the record's name: ASCII words joined by hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", str(getattr(data, spec.name_field) or "")).encode("ascii", "ignore")
+    words = re.findall(r"[a-z0-9]+", ascii_name.decode().lower())
+    return "-".join(words)[:100].strip("-") or str(spec.entity_type)
+
+
+async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnElement[bool]) -> Any:
+    """The record, read fresh and locked until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time): a concurrent writer waits here and then sees this one's version."""
+    return await session.scalar(
+        sa.select(spec.model).where(condition).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+async def _existing(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, expected_version: int | None) -> Any:
+    entity = await _locked(session, spec, spec.model.id == entity_id)
+    if entity is None:
+        raise ServiceError.single("id", ErrorCode.NOT_FOUND, f"no {spec.entity_type} with id {entity_id}")
+    if expected_version is not None and entity.version != expected_version:
+        raise VersionConflict(expected_version, entity.version)
+    return entity
+
+
+async def _snapshot(session: AsyncSession, spec: EntitySpec, entity: Any) -> dict[str, Any]:
+    latest = await latest_change(session, spec.kind, entity.id)
+    if latest is None:  # every service write logs its snapshot; a record without one was not written here
+        raise RuntimeError(f"{spec.entity_type} {entity.id} has no change-log snapshot")
+    return latest[1]
+
+
+async def _write(
+    session: AsyncSession, spec: EntitySpec, entity: Any, slug: str, data: EntityIn, author: Author
+) -> SaveResult:
+    """Make the record `entity` (None: a new one) hold exactly `slug` and `data`, live."""
     snapshot = _canonical(slug, data)
-    entity = await session.scalar(sa.select(model).where(model.slug == slug))
-    if entity is not None and entity.deleted_at is None:
-        if await _latest_snapshot(session, spec.entity_type, entity.id) == snapshot:
-            return SaveResult(entity, SaveOutcome.UNCHANGED)
+    previous = None if entity is None else await _snapshot(session, spec, entity)
+    if entity is not None and entity.deleted_at is None and previous == snapshot:
+        return SaveResult(entity, SaveOutcome.UNCHANGED)
     entity_id = entity.id if entity is not None else uuid.uuid4()
 
     refs = _References(session)
@@ -254,21 +341,32 @@ async def save(
         relation_values.append((relation, values))
         citations += row_citations
     errors = refs.errors + await _identifier_clashes(session, spec, data, entity_id)
+    if entity is None or entity.slug != slug:
+        errors += await _slug_clash(session, spec, slug, entity_id)
     if errors:
         raise ServiceError(errors)
 
     if entity is None:
-        outcome = SaveOutcome.CREATED
-        entity = model(id=entity_id, slug=slug, **columns)
+        outcome, action = SaveOutcome.CREATED, ChangeAction.CREATE
+        version = 1
+    elif entity.deleted_at is not None:
+        outcome, action = SaveOutcome.RESTORED, ChangeAction.RESTORE
+        version = entity.version + 1
+    else:
+        outcome, action = SaveOutcome.UPDATED, ChangeAction.UPDATE
+        version = entity.version + 1
+    record_change(session, spec.kind, entity_id, action, version, author, snapshot, previous)
+    if entity is None:
+        entity = spec.model(id=entity_id, slug=slug, **columns)
         session.add(entity)
     else:
-        outcome = SaveOutcome.UPDATED
+        await _delete_owned_rows(session, spec, entity_id)
         for name, value in columns.items():
             setattr(entity, name, value)
-        entity.version += 1
+        entity.slug = slug
+        entity.version = version
         entity.updated_at = utcnow()
         entity.deleted_at = None
-        await _delete_owned_rows(session, spec, entity_id)
     await session.flush()
 
     children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
@@ -283,12 +381,104 @@ async def save(
     for table, rows in children:
         if rows:
             await session.execute(sa.insert(table), rows)
-    action = ChangeAction.CREATE if outcome is SaveOutcome.CREATED else ChangeAction.UPDATE
-    session.add(
-        ChangeLog(
-            entity_type=spec.entity_type, entity_id=entity_id, action=action,
-            version=entity.version, actor=actor, data=snapshot,
-        )
-    )
-    await session.flush()
     return SaveResult(entity, outcome)
+
+
+async def save(session: AsyncSession, spec: EntitySpec, slug: str, data: EntityIn, *, author: Author) -> SaveResult:
+    """Create or update the record `slug` of `spec`'s kind with exactly `data` (the seed's way).
+
+    A deleted record of that slug is restored. Raises ServiceError listing every problem; the
+    caller's transaction then rolls back."""
+    entity = await _locked(session, spec, spec.model.slug == slug)
+    return await _write(session, spec, entity, slug, data, author)
+
+
+async def create(
+    session: AsyncSession, spec: EntitySpec, fields: Mapping[str, Any], *, author: Author,
+    identifier: IdentifierIn | None = None,
+) -> SaveResult:
+    """A new record from `fields` (the whole input, and optionally its "slug": derived from the
+    name when left out)."""
+    slug, data = _input(spec, fields, identifier)
+    if slug is None:
+        slug = _derived_slug(spec, data)
+        if await session.scalar(sa.select(spec.model.id).where(spec.model.slug == slug)) is not None:
+            slug = f"{slug[:111]}-{uuid.uuid4().hex[:8]}"
+    return await _write(session, spec, None, slug, data, author)
+
+
+async def _merge(
+    session: AsyncSession, spec: EntitySpec, entity: Any, fields: Mapping[str, Any], author: Author,
+    identifier: IdentifierIn | None = None,
+) -> SaveResult:
+    """The partial update: `fields` over the record's current snapshot, validated whole."""
+    if entity.deleted_at is not None:
+        raise ServiceError.single("id", ErrorCode.DELETED, f"{spec.entity_type} {entity.id} is deleted: restore it first")
+    current = await _snapshot(session, spec, entity)
+    slug, data = _input(spec, {**current, **fields}, identifier)
+    return await _write(session, spec, entity, slug, data, author)
+
+
+async def update(
+    session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, fields: Mapping[str, Any], *,
+    expected_version: int, author: Author,
+) -> SaveResult:
+    """Change the given fields of a live record (a partial update: fields left out stay as they
+    are), then validate the whole record as on create. `fields` may hold "slug" to rename it.
+
+    `expected_version` is the version the caller read: a stale one raises VersionConflict."""
+    entity = await _existing(session, spec, entity_id, expected_version)
+    return await _merge(session, spec, entity, fields, author)
+
+
+async def delete(
+    session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, *, expected_version: int, author: Author
+) -> SaveResult:
+    """Soft delete: the row stays as a tombstone (`deleted_at`), logged as `delete`.
+
+    Its aliases, identifiers, tags, citations, relationship rows and search entries go (the
+    snapshot in the log keeps them for `restore`): readers no longer find it, and its external
+    identifiers are free for another record."""
+    entity = await _existing(session, spec, entity_id, expected_version)
+    if entity.deleted_at is not None:
+        raise ServiceError.single("id", ErrorCode.DELETED, f"{spec.entity_type} {entity_id} is already deleted")
+    snapshot = await _snapshot(session, spec, entity)
+    record_change(session, spec.kind, entity_id, ChangeAction.DELETE, entity.version + 1, author, snapshot, snapshot)
+    await _delete_owned_rows(session, spec, entity_id)
+    entity.version += 1
+    entity.updated_at = entity.deleted_at = utcnow()
+    await session.flush()
+    return SaveResult(entity, SaveOutcome.DELETED)
+
+
+async def restore(
+    session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, *, expected_version: int | None = None,
+    author: Author,
+) -> SaveResult:
+    """Bring a deleted record back as it was when deleted, logged as `restore`.
+
+    Refused, like any write, when what it names is gone (a deleted organization it refers to)
+    or taken (its slug or an identifier now used by another record)."""
+    entity = await _existing(session, spec, entity_id, expected_version)
+    if entity.deleted_at is None:
+        raise ServiceError.single("id", ErrorCode.NOT_DELETED, f"{spec.entity_type} {entity_id} is not deleted")
+    slug, data = _input(spec, await _snapshot(session, spec, entity))
+    return await _write(session, spec, entity, slug, data, author)
+
+
+async def upsert_by_identifier(
+    session: AsyncSession, spec: EntitySpec, scheme: str, value: str, fields: Mapping[str, Any], *,
+    author: Author, expected_version: int | None = None,
+) -> SaveResult:
+    """Update the live record carrying the external identifier `scheme:value` with `fields` (a
+    partial update), or create one from `fields` (the whole input) when none does. The record
+    carries the identifier either way."""
+    try:
+        identifier = IdentifierIn(scheme=scheme, value=value)
+    except ValidationError as exc:
+        raise ServiceError.from_validation(exc, "identifier") from None
+    owner = await _identifier_owner(session, spec, identifier.scheme, identifier.value)
+    if owner is None:
+        return await create(session, spec, fields, author=author, identifier=identifier)
+    entity = await _existing(session, spec, owner, expected_version)
+    return await _merge(session, spec, entity, fields, author, identifier)
