@@ -10,14 +10,6 @@ from tests.utils import factories
 from tests.utils.factories import ACTOR, AUTHOR, cite
 
 
-@pytest.fixture
-async def base(sessions):
-    async with sessions() as session, session.begin():
-        await factories.source(session)
-        await factories.countries(session)
-    return sessions
-
-
 async def test_create_then_unchanged_then_update(base):
     async with base() as session, session.begin():
         created = await factories.organization(session, "mtz", "Minsk Tractor Plant", country="BY")
