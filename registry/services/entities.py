@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -203,8 +203,21 @@ async def _identifier_clashes(
     return errors
 
 
-async def _delete_owned_rows(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID) -> None:
+# The tables holding a record's collections, by the input field they come from.
+_COLLECTION_TABLES = {"citations": Citation, "aliases": Alias, "identifiers": ExternalIdentifier, "tags": Tag}
+
+
+def _indexed_for_search(spec: EntitySpec, fields: Collection[str]) -> bool:
+    return spec.name_field in fields or "aliases" in fields
+
+
+async def _delete_owned_rows(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID,
+                             fields: Collection[str]) -> None:
+    """Delete the rows that hold these input fields of the record: relationship rows with their
+    citations, its own citations, aliases, identifiers, tags, and its search entries."""
     for relation in spec.relations:
+        if relation.field not in fields:
+            continue
         owned = sa.select(relation.model.id).where(getattr(relation.model, relation.parent_column) == entity_id)
         await session.execute(
             sa.delete(Citation).where(Citation.subject_type == relation.entity_type, Citation.subject_id.in_(owned))
@@ -212,10 +225,17 @@ async def _delete_owned_rows(session: AsyncSession, spec: EntitySpec, entity_id:
         await session.execute(
             sa.delete(relation.model).where(getattr(relation.model, relation.parent_column) == entity_id)
         )
-    for table in (Citation, Alias, ExternalIdentifier, Tag, SearchEntry):
+    tables = [table for name, table in _COLLECTION_TABLES.items() if name in fields]
+    if _indexed_for_search(spec, fields):
+        tables.append(SearchEntry)
+    for table in tables:
         await session.execute(
             sa.delete(table).where(table.subject_type == spec.entity_type, table.subject_id == entity_id)
         )
+
+
+def _every_field(spec: EntitySpec) -> frozenset[str]:
+    return frozenset(spec.input.model_fields)
 
 
 async def _relation_rows(
@@ -322,25 +342,36 @@ async def _snapshot(session: AsyncSession, spec: EntitySpec, entity: Any) -> dic
 
 
 async def _write(
-    session: AsyncSession, spec: EntitySpec, entity: Any, slug: str, data: EntityIn, author: Author
+    session: AsyncSession, spec: EntitySpec, entity: Any, slug: str, data: EntityIn, author: Author,
+    previous: dict[str, Any] | None = None,
 ) -> SaveResult:
-    """Make the record `entity` (None: a new one) hold exactly `slug` and `data`, live."""
+    """Make the record `entity` (None: a new one) hold exactly `slug` and `data`, live.
+
+    `previous` is the record's latest snapshot when the caller has read it already."""
     snapshot = _canonical(slug, data)
-    previous = None if entity is None else await _snapshot(session, spec, entity)
+    if entity is not None and previous is None:
+        previous = await _snapshot(session, spec, entity)
     if entity is not None and entity.deleted_at is None and previous == snapshot:
         return SaveResult(entity, SaveOutcome.UNCHANGED)
     entity_id = entity.id if entity is not None else uuid.uuid4()
+    # Only the rows of changed fields are written again: a record without rows (new, or
+    # deleted and so stripped of them) gets all of them.
+    if entity is None or entity.deleted_at is not None:
+        rewritten = _every_field(spec)
+    else:
+        rewritten = frozenset(name for name in snapshot if snapshot.get(name) != previous.get(name))
 
     refs = _References(session)
     skip = _ENTITY_COLLECTIONS | {relation.field for relation in spec.relations}
     columns = await refs.columns(data, spec.refs, spec.partial_dates, skip, "")
-    citations = await refs.citations(data.citations, spec.entity_type, entity_id, "")
-    relation_values = []
-    for relation in spec.relations:
-        values, row_citations = await _relation_rows(refs, relation, getattr(data, relation.field), entity_id)
-        relation_values.append((relation, values))
-        citations += row_citations
-    errors = refs.errors + await _identifier_clashes(session, spec, data, entity_id)
+    own_citations = await refs.citations(data.citations, spec.entity_type, entity_id, "")
+    relation_rows = [
+        (relation, await _relation_rows(refs, relation, getattr(data, relation.field), entity_id))
+        for relation in spec.relations
+    ]
+    errors = list(refs.errors)
+    if "identifiers" in rewritten:
+        errors += await _identifier_clashes(session, spec, data, entity_id)
     if entity is None or entity.slug != slug:
         errors += await _slug_clash(session, spec, slug, entity_id)
     if errors:
@@ -360,7 +391,7 @@ async def _write(
         entity = spec.model(id=entity_id, slug=slug, **columns)
         session.add(entity)
     else:
-        await _delete_owned_rows(session, spec, entity_id)
+        await _delete_owned_rows(session, spec, entity_id, rewritten)
         for name, value in columns.items():
             setattr(entity, name, value)
         entity.slug = slug
@@ -369,15 +400,20 @@ async def _write(
         entity.deleted_at = None
     await session.flush()
 
-    children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
-        *((relation.model, values) for relation, values in relation_values),
-        (Citation, citations),
-        (Alias, [dict(subject_type=spec.entity_type, subject_id=entity_id, **a.model_dump()) for a in data.aliases]),
-        (ExternalIdentifier,
-         [dict(subject_type=spec.entity_type, subject_id=entity_id, **i.model_dump()) for i in data.identifiers]),
-        (Tag, [dict(subject_type=spec.entity_type, subject_id=entity_id, name=t) for t in sorted(set(data.tags))]),
-        (SearchEntry, _search_entries(spec, entity_id, data)),
-    ]
+    owner = {"subject_type": spec.entity_type, "subject_id": entity_id}
+    children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = []
+    for relation, (values, citations) in relation_rows:
+        if relation.field in rewritten:
+            children += [(relation.model, values), (Citation, citations)]
+    collections = {
+        "citations": (Citation, own_citations),
+        "aliases": (Alias, [{**owner, **a.model_dump()} for a in data.aliases]),
+        "identifiers": (ExternalIdentifier, [{**owner, **i.model_dump()} for i in data.identifiers]),
+        "tags": (Tag, [{**owner, "name": t} for t in sorted(set(data.tags))]),
+    }
+    children += [rows for name, rows in collections.items() if name in rewritten]
+    if _indexed_for_search(spec, rewritten):
+        children.append((SearchEntry, _search_entries(spec, entity_id, data)))
     for table, rows in children:
         if rows:
             await session.execute(sa.insert(table), rows)
@@ -416,7 +452,7 @@ async def _merge(
         raise ServiceError.single("id", ErrorCode.DELETED, f"{spec.entity_type} {entity.id} is deleted: restore it first")
     current = await _snapshot(session, spec, entity)
     slug, data = _input(spec, {**current, **fields}, identifier)
-    return await _write(session, spec, entity, slug, data, author)
+    return await _write(session, spec, entity, slug, data, author, current)
 
 
 async def update(
@@ -444,7 +480,7 @@ async def delete(
         raise ServiceError.single("id", ErrorCode.DELETED, f"{spec.entity_type} {entity_id} is already deleted")
     snapshot = await _snapshot(session, spec, entity)
     record_change(session, spec.kind, entity_id, ChangeAction.DELETE, entity.version + 1, author, snapshot, snapshot)
-    await _delete_owned_rows(session, spec, entity_id)
+    await _delete_owned_rows(session, spec, entity_id, _every_field(spec))
     entity.version += 1
     entity.updated_at = entity.deleted_at = utcnow()
     await session.flush()
@@ -462,8 +498,9 @@ async def restore(
     entity = await _existing(session, spec, entity_id, expected_version)
     if entity.deleted_at is None:
         raise ServiceError.single("id", ErrorCode.NOT_DELETED, f"{spec.entity_type} {entity_id} is not deleted")
-    slug, data = _input(spec, await _snapshot(session, spec, entity))
-    return await _write(session, spec, entity, slug, data, author)
+    snapshot = await _snapshot(session, spec, entity)
+    slug, data = _input(spec, snapshot)
+    return await _write(session, spec, entity, slug, data, author, snapshot)
 
 
 async def upsert_by_identifier(
