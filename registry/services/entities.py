@@ -406,12 +406,12 @@ async def _write(
         if relation.field in rewritten:
             children += [(relation.model, values), (Citation, citations)]
     collections = {
-        "citations": (Citation, own_citations),
-        "aliases": (Alias, [{**owner, **a.model_dump()} for a in data.aliases]),
-        "identifiers": (ExternalIdentifier, [{**owner, **i.model_dump()} for i in data.identifiers]),
-        "tags": (Tag, [{**owner, "name": t} for t in sorted(set(data.tags))]),
+        "citations": own_citations,
+        "aliases": [{**owner, **a.model_dump()} for a in data.aliases],
+        "identifiers": [{**owner, **i.model_dump()} for i in data.identifiers],
+        "tags": [{**owner, "name": t} for t in sorted(set(data.tags))],
     }
-    children += [rows for name, rows in collections.items() if name in rewritten]
+    children += [(_COLLECTION_TABLES[name], rows) for name, rows in collections.items() if name in rewritten]
     if _indexed_for_search(spec, rewritten):
         children.append((SearchEntry, _search_entries(spec, entity_id, data)))
     for table, rows in children:

@@ -1,10 +1,22 @@
 """The write path: versions, change log, references, partial dates, all-or-nothing."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from registry import services
-from registry.models import ChangeLog, Country, Event, ExternalIdentifier, Organization, Position, Tag
+from registry.db import StatementLog
+from registry.models import (
+    ChangeLog,
+    Country,
+    Event,
+    ExternalIdentifier,
+    Organization,
+    Position,
+    SearchEntry,
+    Tag,
+)
 from registry.services import SaveOutcome, ServiceError
 from tests.conftest import app_settings, asgi_client
 from tests.utils import factories
@@ -297,3 +309,25 @@ async def test_a_country_rename_changes_the_etag_of_cached_gets(database_url, se
             await services.save_country(session, "BY", "Republic of Belarus", author=AUTHOR)
         after = await client.get("/graphql", params=query, headers={"If-None-Match": before.headers["etag"]})
         assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+
+
+async def test_an_update_rewrites_the_rows_of_changed_fields_only(base, engine):
+    fields = organization_fields("MTZ", aliases=[{"name": "Minsk Tractor Works"}], tags=["machinery"])
+    async with base() as session, session.begin():
+        created = await services.create(session, services.ORGANIZATION, fields, author=AUTHOR)
+    with StatementLog(engine) as log:
+        async with base() as session, session.begin():
+            await services.update(session, services.ORGANIZATION, created.entity.id, {"description": "tractors"},
+                                  expected_version=1, author=AUTHOR)
+        statements = await log.settled()
+    owned_tables = re.compile(r"\b(alias|tag|search_entry|citation|external_identifier)\b")
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE"))]
+    assert writes and not [s for s in writes if owned_tables.search(s)]
+
+    async with base() as session, session.begin():
+        await services.update(session, services.ORGANIZATION, created.entity.id, {"name": "Minsk Tractor Plant"},
+                              expected_version=2, author=AUTHOR)
+    async with base() as session:
+        names = set((await session.scalars(
+            sa.select(SearchEntry.text).where(SearchEntry.subject_id == created.entity.id))).all())
+    assert names == {"Minsk Tractor Plant", "Minsk Tractor Works"}
