@@ -145,10 +145,11 @@ class _References:
         return found
 
     async def columns(
-        self, data: Any, refs: Mapping[str, type[SQLModel]], partial_dates: tuple[str, ...],
+        self, data: Any, model: type[SQLModel], refs: Mapping[str, type[SQLModel]], partial_dates: tuple[str, ...],
         skip: frozenset[str], path: str,
     ) -> dict[str, Any]:
-        """The table columns for an input: references resolved, partial dates given their bounds."""
+        """The table columns for an input: references resolved, partial dates given their bounds,
+        strings checked against their column's length (the table is the one place that sets it)."""
         columns: dict[str, Any] = {}
         for name in type(data).model_fields:
             if name in skip:
@@ -163,6 +164,10 @@ class _References:
                 columns[f"{name}_upper"] = parsed.upper if parsed else None
             else:
                 columns[name] = value
+                limit = getattr(model.__table__.c[name].type, "length", None)
+                if isinstance(value, str) and limit is not None and len(value) > limit:
+                    self.errors.append(FieldError(
+                        path + name, ErrorCode.INVALID, f"is {len(value)} characters long; at most {limit}"))
         return columns
 
     async def citations(
@@ -245,7 +250,7 @@ async def _relation_rows(
     values, citations, seen = [], [], set()
     for i, row in enumerate(rows):
         path = f"{relation.field}.{i}."
-        columns = await refs.columns(row, relation.refs, relation.partial_dates, frozenset({"citations"}), path)
+        columns = await refs.columns(row, relation.model, relation.refs, relation.partial_dates, frozenset({"citations"}), path)
         content = json.dumps(row.model_dump(mode="json", exclude={"citations"}), sort_keys=True)
         row_id = uuid.uuid5(_RELATION_NAMESPACE, f"{relation.entity_type}:{parent_id}:{content}")
         if row_id in seen:
@@ -363,7 +368,7 @@ async def _write(
 
     refs = _References(session)
     skip = _ENTITY_COLLECTIONS | {relation.field for relation in spec.relations}
-    columns = await refs.columns(data, spec.refs, spec.partial_dates, skip, "")
+    columns = await refs.columns(data, spec.model, spec.refs, spec.partial_dates, skip, "")
     own_citations = await refs.citations(data.citations, spec.entity_type, entity_id, "")
     relation_rows = [
         (relation, await _relation_rows(refs, relation, getattr(data, relation.field), entity_id))

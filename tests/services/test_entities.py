@@ -331,3 +331,17 @@ async def test_an_update_rewrites_the_rows_of_changed_fields_only(base, engine):
         names = set((await session.scalars(
             sa.select(SearchEntry.text).where(SearchEntry.subject_id == created.entity.id))).all())
     assert names == {"Minsk Tractor Plant", "Minsk Tractor Works"}
+
+
+async def test_strings_longer_than_their_column_are_named(base):
+    fields = organization_fields("M" * 301, city="c" * 101, description="d" * 100_000)
+    with pytest.raises(ServiceError) as refused:
+        async with base() as session, session.begin():
+            await services.create(session, services.ORGANIZATION, fields, author=AUTHOR)
+    assert {(e.field, e.code.value) for e in refused.value.errors} == {("name", "invalid"), ("city", "invalid")}
+    person = {"display_name": "V. Kebich", "citations": fields["citations"],
+              "positions": [{"title": "t" * 301, "citations": fields["citations"]}]}
+    with pytest.raises(ServiceError) as refused:
+        async with base() as session, session.begin():
+            await services.create(session, services.PERSON, person, author=AUTHOR)
+    assert [e.field for e in refused.value.errors] == ["positions.0.title"]
