@@ -519,6 +519,11 @@ async def upsert_by_identifier(
         identifier = IdentifierIn(scheme=scheme, value=value)
     except ValidationError as exc:
         raise ServiceError.from_validation(exc, "identifier") from None
+    if session.bind.dialect.name == "postgresql":
+        # Concurrent upserts of one new identifier would each find no owner and each create a
+        # record: they take turns instead (a hash collision only makes two unrelated ones wait).
+        key = f"{spec.entity_type}:{identifier.scheme}:{identifier.value}"
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
     owner = await _identifier_owner(session, spec, identifier.scheme, identifier.value)
     if owner is None:
         return await create(session, spec, fields, author=author, identifier=identifier)

@@ -176,3 +176,21 @@ async def test_a_reader_polling_beside_concurrent_writers_sees_every_change_once
     assert [e.cursor for e in seen] == committed  # every change once, in order, none skipped
     await assert_replay_rebuilds_organizations(sessions, await read_feed(sessions, limit=1000))
     await assert_replay_rebuilds_organizations(sessions, seen)
+
+
+async def test_concurrent_upserts_of_one_new_identifier_create_one_record(postgres_base):
+    all_started = asyncio.Barrier(WRITERS)
+
+    async def writer(n: int) -> services.SaveOutcome:
+        async with postgres_base() as session, session.begin():
+            await session.execute(sa.select(1))
+            await all_started.wait()
+            result = await services.upsert_by_identifier(
+                session, services.ORGANIZATION, "partner", "new", organization_fields("MTZ", city=f"city {n}"),
+                author=AUTHOR)
+        return result.outcome
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*(writer(n) for n in range(WRITERS))), 60)
+    assert sorted(outcomes) == sorted([services.SaveOutcome.CREATED] + [services.SaveOutcome.UPDATED] * (WRITERS - 1))
+    async with postgres_base() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
