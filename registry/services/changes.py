@@ -37,6 +37,7 @@ FEED_LOCK = 0x7265_6769_7374_7279  # "registry"
 # Countries are keyed by their code; the log keys every row by a uuid, derived from the code.
 _COUNTRY_NAMESPACE = uuid.UUID("0b7a1c52-3d4e-4f61-8a9b-c0d1e2f3a4b5")
 _QUEUE = "registry.pending_changes"
+_SAVEPOINTS = "registry.pending_changes_at_savepoints"  # savepoint → queue length when it began
 _EMPTY = (None, "", [], {})
 
 
@@ -150,6 +151,24 @@ def _write_queued_changes(session: Session) -> None:
     session.execute(sa.insert(ChangeLog), [change.row() for change in session.info.pop(_QUEUE)])
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued_changes(session: Session) -> None:
-    session.info.pop(_QUEUE, None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_queued_changes(session: Session, transaction) -> None:
+    # The end of the outermost transaction: after a commit the queue is already written and
+    # empty; after a rollback its changes were never made. (`after_rollback` would not do: it
+    # also fires when a savepoint rolls back, which drops only the savepoint's own changes.)
+    if transaction.parent is None:
+        session.info.pop(_QUEUE, None)
+        session.info.pop(_SAVEPOINTS, None)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = len(session.info.get(_QUEUE, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_changes_of_a_rolled_back_savepoint(session: Session, previous_transaction) -> None:
+    queued_before = session.info.get(_SAVEPOINTS, {}).pop(previous_transaction, None)
+    if queued_before is not None:
+        del _queue(session)[queued_before:]

@@ -345,3 +345,17 @@ async def test_strings_longer_than_their_column_are_named(base):
         async with base() as session, session.begin():
             await services.create(session, services.PERSON, person, author=AUTHOR)
     assert [e.field for e in refused.value.errors] == ["positions.0.title"]
+
+
+async def test_a_rolled_back_savepoint_takes_its_changes_with_it(base):
+    async with base() as session, session.begin():
+        before = await services.create(session, services.ORGANIZATION, organization_fields("Before"), author=AUTHOR)
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await services.create(session, services.ORGANIZATION, organization_fields("Gone"), author=AUTHOR)
+                raise RuntimeError("the caller gives this record up")
+        kept = await services.create(session, services.ORGANIZATION, organization_fields("Kept"), author=AUTHOR)
+    async with base() as session:
+        logged = (await session.scalars(sa.select(ChangeLog.data).where(ChangeLog.entity_type == "organization"))).all()
+    assert [data["name"] for data in logged] == ["Before", "Kept"]
+    assert (before.entity.version, kept.entity.version) == (1, 1)
