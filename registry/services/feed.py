@@ -3,7 +3,8 @@
 The cursor is the change-log id. Ids are handed out in commit order (see `.changes`), so
 `id > cursor ORDER BY id` never skips a change committed late and never repeats one: a
 partner stores the cursor of the last entry it applied and asks again from there. A delete
-appears as a tombstone: action `delete`, with the record's last snapshot.
+appears as a tombstone: action `delete`, with the record's last snapshot. A transaction's own
+changes are not in the log before it commits (they are written at commit).
 """
 
 import uuid
