@@ -27,6 +27,7 @@ from .services import (
     PROJECT,
     SOURCE,
     AgreementIn,
+    Author,
     EntitySpec,
     EventIn,
     FigureIn,
@@ -43,7 +44,7 @@ from .services.inputs import CitationIn
 
 __all__ = ["SeedData", "SeedLoadError", "SeedProblem", "check_excerpts", "load_seed", "read_seed"]
 
-ACTOR = "seed"
+AUTHOR = Author("seed")
 COUNTRIES_FILE = "countries.yaml"
 ORGANIZATION_FILE = "organizations.yaml"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -197,7 +198,7 @@ async def load_seed(
     """Save every record through the services, in the caller's transaction; count the outcomes."""
     counts = dict.fromkeys(SaveOutcome, 0)
     for code, name in sorted(data.countries.items()):
-        outcome = await save_country(session, code, name)
+        outcome = await save_country(session, code, name, author=AUTHOR)
         counts[outcome] += 1
         if on_record:
             on_record(COUNTRIES_FILE, code, outcome)
@@ -205,7 +206,7 @@ async def load_seed(
     for kind in KINDS:
         for slug, record in data.records[kind.file].items():
             try:
-                result = await save(session, kind.spec, slug, record, actor=ACTOR)
+                result = await save(session, kind.spec, slug, record, author=AUTHOR)
             except ServiceError as exc:
                 raise SeedLoadError([SeedProblem(kind.file, slug, e.field, e.message) for e in exc.errors]) from exc
             counts[result.outcome] += 1

@@ -2,8 +2,9 @@
 
 import sqlalchemy as sa
 
-from registry import migrate
-from registry.db import create_engine
+from registry import migrate, services
+from registry.db import create_engine, create_sessionmaker
+from tests.utils import factories
 
 
 async def _tables(url: str) -> set[str]:
@@ -43,3 +44,34 @@ async def test_api_key_and_idempotency_tables_come_and_go_with_their_migration(e
     assert await _tables(empty_database) == before - {"api_key", "idempotency_key"}
     migrate.upgrade(empty_database)
     assert await _tables(empty_database) == before
+
+
+async def test_0006_down_and_up_again_keeps_the_log_it_can_hold(empty_database):
+    """Down to 0005, the log keeps every record's rows (a restore becomes an update) and loses
+    the countries' rows, which 0005 cannot hold."""
+    migrate.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await factories.source(session)
+            await factories.countries(session)
+            organization = (await factories.organization(session, "mtz", "MTZ")).entity
+            await services.delete(session, services.ORGANIZATION, organization.id, expected_version=1,
+                                  author=factories.AUTHOR)
+            await services.restore(session, services.ORGANIZATION, organization.id, author=factories.AUTHOR)
+    finally:
+        await engine.dispose()
+
+    migrate.downgrade(empty_database, "0005")
+    engine = create_engine(empty_database)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(sa.text(
+                "SELECT entity_type, action, version FROM change_log ORDER BY id"))).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("source", "create", 1), ("organization", "create", 1), ("organization", "delete", 2),
+        ("organization", "update", 3)]
+    migrate.upgrade(empty_database)
+    migrate.check(empty_database)

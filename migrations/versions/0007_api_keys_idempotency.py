@@ -2,10 +2,9 @@
 
 API keys store a SHA-256 of the key, never the key; idempotency keys are unique per API key,
 the lock a mutation's first attempt takes (registry/services/idempotency.py).
-Written beside 0006_change_feed: it revises 0005 until the two branches are merged.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 20:57:40.162909
 """
 
@@ -17,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

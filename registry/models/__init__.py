@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from .agreement import Agreement, AgreementParty, AgreementSignatory
 from .api_key import ApiKey, ApiKeyScope
-from .change import ChangeAction, ChangeLog
+from .change import ChangeAction, ChangeKind, ChangeLog
 from .citation import Citation
 from .country import Country
 from .event import Event, EventParticipant
@@ -27,6 +27,7 @@ __all__ = [
     "ApiKey",
     "ApiKeyScope",
     "ChangeAction",
+    "ChangeKind",
     "ChangeLog",
     "Citation",
     "Country",

@@ -1,10 +1,22 @@
-"""The write path. GraphQL, admin, CLI and seed all write through these functions."""
+"""The write path. GraphQL, admin, CLI, import and seed all write through these functions."""
 
 from .agreements import AGREEMENT, AgreementIn
-from .countries import save_country
-from .entities import EntitySpec, SaveOutcome, SaveResult, save
-from .errors import ErrorCode, FieldError, ServiceError
+from .changes import Author, UnloggedWriteError
+from .countries import CountryIn, save_country
+from .entities import (
+    EntitySpec,
+    SaveOutcome,
+    SaveResult,
+    create,
+    delete,
+    restore,
+    save,
+    update,
+    upsert_by_identifier,
+)
+from .errors import ErrorCode, FieldError, ServiceError, VersionConflict
 from .events import EVENT, EventIn
+from .feed import ChangeEntry, ChangePage, changes_after, history
 from .figures import FIGURE, FigureIn
 from .organizations import ORGANIZATION, OrganizationIn
 from .people import PERSON, PersonIn
@@ -20,6 +32,10 @@ __all__ = [
     "PROJECT",
     "SOURCE",
     "AgreementIn",
+    "Author",
+    "ChangeEntry",
+    "ChangePage",
+    "CountryIn",
     "EntitySpec",
     "ErrorCode",
     "EventIn",
@@ -32,6 +48,15 @@ __all__ = [
     "SaveResult",
     "ServiceError",
     "SourceIn",
+    "UnloggedWriteError",
+    "VersionConflict",
+    "changes_after",
+    "create",
+    "delete",
+    "history",
+    "restore",
     "save",
     "save_country",
+    "update",
+    "upsert_by_identifier",
 ]

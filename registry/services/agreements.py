@@ -38,6 +38,7 @@ AGREEMENT = EntitySpec(
     model=Agreement,
     entity_type=EntityType.AGREEMENT,
     name_field="title",
+    input=AgreementIn,
     refs={"country": Country, "signing_event": Event},
     partial_dates=("initialed", "signed", "ratified", "in_force", "ended", "valid"),
     relations=(

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["ErrorCode", "FieldError", "ServiceError"]
+from pydantic import ValidationError
+
+__all__ = ["ErrorCode", "FieldError", "ServiceError", "VersionConflict"]
 
 
 class ErrorCode(StrEnum):
@@ -12,6 +14,9 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     UNIQUE = "unique"
     DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # the record changed since the version the client read
+    DELETED = "deleted"  # the record is a tombstone: restore it first
+    NOT_DELETED = "not_deleted"  # restore of a live record
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +39,26 @@ class ServiceError(Exception):
     @classmethod
     def single(cls, field: str, code: ErrorCode, message: str) -> "ServiceError":
         return cls([FieldError(field, code, message)])
+
+    @classmethod
+    def from_validation(cls, error: ValidationError, prefix: str = "") -> "ServiceError":
+        """Every problem pydantic found in an input, at its path under `prefix`."""
+        return cls([
+            FieldError(
+                ".".join([prefix, *map(str, problem["loc"])] if prefix else map(str, problem["loc"])),
+                ErrorCode.REQUIRED if problem["type"] == "missing" else ErrorCode.INVALID,
+                problem["msg"],
+            )
+            for problem in error.errors()
+        ])
+
+
+class VersionConflict(ServiceError):
+    """An update or delete named a version other than the record's current one: nothing was written."""
+
+    def __init__(self, expected: int, current: int):
+        self.current_version = current
+        super().__init__([
+            FieldError("version", ErrorCode.CONFLICT,
+                       f"the record is at version {current}, not {expected}: read it again and reapply the change")
+        ])

@@ -37,6 +37,7 @@ EVENT = EntitySpec(
     model=Event,
     entity_type=EntityType.EVENT,
     name_field="title",
+    input=EventIn,
     refs={"country": Country},
     partial_dates=("date",),
     relations=(

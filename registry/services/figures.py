@@ -35,6 +35,7 @@ FIGURE = EntitySpec(
     model=Figure,
     entity_type=EntityType.FIGURE,
     name_field="description",
+    input=FigureIn,
     refs={
         "from_country": Country, "to_country": Country,
         "subject_project": Project, "subject_organization": Organization,

@@ -1,8 +1,9 @@
 """Input shapes shared by every writer (seed, GraphQL, admin, CLI): validated before any write."""
 
-from typing import Annotated
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..models.enums import AliasKind
 from ..partial_date import PartialDate
@@ -30,8 +31,24 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PartialDateText = Annotated[str | None, AfterValidator(_check_partial_date)]
 
 
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
+    return value
+
+
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, frozen=True)
+    """Unknown fields are refused; every string is Unicode-normalised (NFC) and trimmed."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_strings(cls, data: Any) -> Any:
+        # nested inputs are StrictModels too and normalise their own strings
+        return {name: _nfc(value) for name, value in data.items()} if isinstance(data, dict) else data
 
 
 class CitationIn(StrictModel):

@@ -21,6 +21,7 @@ ORGANIZATION = EntitySpec(
     model=Organization,
     entity_type=EntityType.ORGANIZATION,
     name_field="name",
+    input=OrganizationIn,
     refs={"country": Country, "parent": Organization},
     partial_dates=("founded", "dissolved"),
 )

@@ -27,6 +27,7 @@ PERSON = EntitySpec(
     model=Person,
     entity_type=EntityType.PERSON,
     name_field="display_name",
+    input=PersonIn,
     refs={"country": Country},
     relations=(
         RelationSpec(

@@ -56,6 +56,7 @@ PROJECT = EntitySpec(
     model=Project,
     entity_type=EntityType.PROJECT,
     name_field="title",
+    input=ProjectIn,
     refs={"country": Country},
     partial_dates=("planned", "actual"),
     relations=(

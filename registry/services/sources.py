@@ -21,4 +21,6 @@ class SourceIn(EntityIn):
     citations: list[CitationIn] = []  # a source is its own evidence
 
 
-SOURCE = EntitySpec(model=Source, entity_type=EntityType.SOURCE, name_field="title", partial_dates=("published",))
+SOURCE = EntitySpec(
+    model=Source, entity_type=EntityType.SOURCE, name_field="title", input=SourceIn, partial_dates=("published",)
+)

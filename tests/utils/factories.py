@@ -7,6 +7,7 @@ from registry.services import SaveResult
 from registry.services.inputs import CitationIn
 
 ACTOR = "test"
+AUTHOR = services.Author(ACTOR)
 SOURCE_SLUG = "test-source"
 
 
@@ -16,17 +17,17 @@ def cite(excerpt: str = "a test statement") -> list[CitationIn]:
 
 async def source(session: AsyncSession) -> SaveResult:
     data = services.SourceIn(file="test.txt", title="Test source", published="2004")
-    return await services.save(session, services.SOURCE, SOURCE_SLUG, data, actor=ACTOR)
+    return await services.save(session, services.SOURCE, SOURCE_SLUG, data, author=AUTHOR)
 
 
 async def countries(session: AsyncSession) -> None:
     for code, name in (("KZ", "Kazakhstan"), ("BY", "Belarus")):
-        await services.save_country(session, code, name)
+        await services.save_country(session, code, name, author=AUTHOR)
 
 
 async def organization(session: AsyncSession, slug: str, name: str, **fields) -> SaveResult:
     data = services.OrganizationIn(name=name, kind=fields.pop("kind", "company"), citations=cite(), **fields)
-    return await services.save(session, services.ORGANIZATION, slug, data, actor=ACTOR)
+    return await services.save(session, services.ORGANIZATION, slug, data, author=AUTHOR)
 
 
 async def project(session: AsyncSession, slug: str, title: str, participants=(), **fields) -> SaveResult:
@@ -39,7 +40,7 @@ async def project(session: AsyncSession, slug: str, title: str, participants=(),
         citations=cite(),
         **fields,
     )
-    return await services.save(session, services.PROJECT, slug, data, actor=ACTOR)
+    return await services.save(session, services.PROJECT, slug, data, author=AUTHOR)
 
 
 async def many_projects(session: AsyncSession, count: int) -> None:
