@@ -13,17 +13,20 @@
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
-from strawberry.http.parse_content_type import parse_content_type
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
-from strawberry.types.unset import UNSET
 
+from ..graphql.core.compat import (
+    UNSET,
+    CannotGetOperationTypeError,
+    HTTPException,
+    InvalidOperationTypeError,
+    OperationType,
+    parse_content_type,
+)
 from ..graphql.core.error_codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, VALIDATION_FAILED
 from .protocol import GRAPHQL_RESPONSE_JSON, JSON, RETRY_AFTER_SECONDS, error_response, response_media_type
 

@@ -13,22 +13,47 @@ here, so an upgrade fails there, naming the internal and the version, rather tha
 
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.relay import Node
 from strawberry.resolvers import is_default_resolver
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.field import StrawberryField
-
-# The selection tree of `Info.selected_fields` (its classes are not exported): the prefetch walk
-# follows it to load each relationship the client asked for.
+from strawberry.types.graphql import OperationType
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
-
-# How Strawberry names a field in the schema unless it sets a name (auto_camel_case): the prefetch
-# walk maps the client's field names back to Python attributes with it.
+from strawberry.types.unset import UNSET
 from strawberry.utils.str_converters import to_camel_case
 
+# Re-exported for the rest of the package, each for one reason:
+# - `FragmentSpread`, `InlineFragment`, `SelectedField`, `Selection`: the selection tree of
+#   `Info.selected_fields` (not exported), which the prefetch walk follows to load each
+#   relationship the client asked for;
+# - `to_camel_case`: how Strawberry names a field unless it sets a name (auto_camel_case), which
+#   the prefetch walk uses to map the client's field names back to Python attributes;
+# - `MaybeNullValidationRule`, `OneOfInputValidationRule`: Strawberry's own validation rules,
+#   which its ValidationCache adds to graphql-core's; our validation (`limits.py`) replaces that
+#   cache, so it runs them itself;
+# - `HTTPException` (from cross_web, which Strawberry's views are built on), `parse_content_type`,
+#   `CannotGetOperationTypeError`, `InvalidOperationTypeError`, `OperationType`, `UNSET`: what
+#   the router (`registry/http/router.py`) meets when it extends Strawberry's HTTP view: the
+#   exception its hooks raise to refuse a request, the errors it raises for a mutation over GET
+#   or an unnamed operation among several, its content-type parser, and the marker of an
+#   argument not given.
+
 __all__ = [
+    "UNSET",
+    "CannotGetOperationTypeError",
+    "HTTPException",
+    "InvalidOperationTypeError",
+    "MaybeNullValidationRule",
+    "OneOfInputValidationRule",
+    "OperationType",
+    "parse_content_type",
     "EXECUTOR_ATTRIBUTES",
     "EXECUTOR_BUILD_PARAMETERS",
     "EXECUTOR_METHODS",

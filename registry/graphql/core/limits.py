@@ -53,14 +53,12 @@ from graphql import (
 from graphql.language.parser import Parser
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from ...config import Environment, Settings
 from ...config import settings as default_settings
 from ..search.resolvers import MAX_HITS
 from ..timeline.resolvers import MAX_ITEMS
-from .compat import graphql_core_schema
+from .compat import MaybeNullValidationRule, OneOfInputValidationRule, graphql_core_schema
 from .execution import forget_shared_plans
 from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
