@@ -395,7 +395,7 @@ async def _write(
         version = entity.version + 1
     record_change(session, spec.kind, entity_id, action, version, author, snapshot, previous)
     if entity is None:
-        entity = spec.model(id=entity_id, slug=slug, **columns)
+        entity = spec.model(id=entity_id, slug=slug, version=version, **columns)
         session.add(entity)
     else:
         await _delete_owned_rows(session, spec, entity_id, rewritten)
