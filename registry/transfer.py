@@ -41,6 +41,7 @@ FORMAT = {"format": "kz-by-registry-export", "format_version": 1}
 AUTHOR = Author("import")
 SPECS = {str(kind.spec.entity_type): kind.spec for kind in KINDS}
 COUNTRY = "country"
+MAX_READ_PROBLEMS = 100  # a file this broken is not an export: reading on would only list more
 
 
 def _line(value: dict[str, Any]) -> str:
@@ -201,11 +202,15 @@ def _validated(number: int, value: Any, problems: list[ImportProblem]) -> _Numbe
 
 def read_export(file: IO[bytes], *, max_line_bytes: int, max_lines: int) -> list[_Numbered]:
     """Every line of an export file parsed and checked for shape (the services check the records
-    themselves on import); raises ImportRefused with every problem found."""
+    themselves on import); raises ImportRefused with every problem found (reading stops after
+    MAX_READ_PROBLEMS of them)."""
     problems: list[ImportProblem] = []
     lines: list[_Numbered] = []
     number = 0
     for number, content in _lines(file, max_line_bytes):
+        if len(problems) >= MAX_READ_PROBLEMS:
+            problems.append(ImportProblem(number, "", f"stopped reading after {MAX_READ_PROBLEMS} problems"))
+            break
         if number > max_lines:
             problems.append(ImportProblem(number, "", f"the file has more than {max_lines} lines "
                                           "(REGISTRY_IMPORT_MAX_LINES)"))
@@ -217,7 +222,8 @@ def read_export(file: IO[bytes], *, max_line_bytes: int, max_lines: int) -> list
         value = _parse(number, content, problems)
         if number == 1:
             if value != FORMAT:
-                problems.append(ImportProblem(1, "", f"not a registry export: the first line must be {_line(FORMAT).strip()}"))
+                header = _line(FORMAT).strip()
+                problems.append(ImportProblem(1, "", f"not a registry export: the first line must be {header}"))
                 break
             continue
         if value is not None and (parsed := _validated(number, value, problems)) is not None:

@@ -141,3 +141,127 @@ async def test_snapshot_is_one_read_only_transaction(engine):
             assert await connection.scalar(sa.text("SHOW transaction_read_only")) == "on"
         else:  # SQLite: a transaction is open at the driver, so every read sees the first one's data
             assert (await connection.get_raw_connection()).driver_connection.in_transaction
+
+
+# Refusals: every problem by line, nothing written ---------------------------------------------
+
+
+async def _seed_export(sessions, engine) -> list[str]:
+    await _seed(sessions)
+    async with snapshot(engine) as connection:
+        return [line async for line in export_lines(connection)]
+
+
+def _first(lines: list[str], **wanted) -> tuple[int, dict]:
+    """(index, value) of the first line whose value has these keys' values."""
+    for i, line in enumerate(lines):
+        value = json.loads(line)
+        if all(value.get(key) == expected for key, expected in wanted.items()):
+            return i, value
+    raise AssertionError(f"no line with {wanted}")
+
+
+def _import(lines: list[str], path: Path, database_url: str, **env: str):
+    path.write_text("".join(lines), encoding="utf-8")
+    result = run("import", str(path), database_url=database_url, **env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+async def _nothing_written(url: str) -> None:
+    assert set((await _table_counts(url)).values()) == {0}
+
+
+async def test_lines_of_a_bad_shape_are_each_reported_and_nothing_written(sessions, engine, second_database, tmp_path):
+    lines = await _seed_export(sessions, engine)
+    record = json.loads(lines[20])
+    lines[2] = '{"kind": "country", "code": \n'
+    lines[3] = json.dumps({**record, "kind": "spaceship"}) + "\n"
+    lines[4] = json.dumps({**{k: v for k, v in record.items() if k != "id"}, "version": "3", "extra": 1}) + "\n"
+    lines[5] = "[1, 2]\n"
+    lines[6] = "[" * 200_000 + "]" * 200_000 + "\n"  # under the length limit, too deep to parse
+    lines[7] = '{"kind": "country", "code": "' + "K" * (1024 * 1024) + '"}\n'  # over 1 MiB
+    lines[8] = json.dumps({"kind": "country", "code": "XX"}) + "\n"
+
+    stderr = _import(lines, tmp_path / "bad.jsonl", second_database).stderr
+    for expected in (
+        "line 3: not valid JSON", "line 4: kind: unknown kind 'spaceship' (known: country, source",
+        "line 5: id: Field required", "line 5: version: Input should be a valid integer",
+        "line 5: extra: Extra inputs are not permitted", "line 6: expected a JSON object",
+        "line 7: not valid JSON: nested too deeply",
+        "line 8: longer than 1048576 bytes (REGISTRY_IMPORT_MAX_LINE_BYTES)", "line 9: name: Field required",
+        "9 problem(s)", "nothing was written",
+    ):
+        assert expected in stderr, (expected, stderr)
+    assert len(stderr) < 5_000  # the abusive lines are named, not echoed
+    await _nothing_written(second_database)
+
+
+async def test_records_the_services_refuse_are_each_reported_by_line(sessions, engine, second_database, tmp_path):
+    lines = await _seed_export(sessions, engine)
+    country_line, country = _first(lines, kind="country")
+    organization_line, organization = _first(lines, kind="organization")
+    lines[organization_line] = json.dumps({**organization, "record": {**organization["record"], "name": "  "}}) + "\n"
+    project_line, project = next(
+        (i, value) for i, value in ((i, json.loads(line)) for i, line in enumerate(lines))
+        if value.get("kind") == "project" and value["record"]["participants"]
+    )
+    participants = [{**project["record"]["participants"][0], "organization": "nowhere", "person": None}]
+    lines[project_line] = json.dumps({**project, "record": {**project["record"], "participants": participants}}) + "\n"
+    person_line, person = _first(lines, kind="person")
+    lines[person_line] = json.dumps({**person, "deleted": True, "version": 1}) + "\n"
+    event_lines = [i for i, line in enumerate(lines) if json.loads(line).get("kind") == "event"]
+    first_event = json.loads(lines[event_lines[0]])
+    second_event = json.loads(lines[event_lines[1]])
+    lines[event_lines[1]] = json.dumps({**second_event, "id": first_event["id"]}) + "\n"
+    lines.append(json.dumps(country) + "\n")
+
+    stderr = _import(lines, tmp_path / "refused.jsonl", second_database).stderr
+    for expected in (
+        f"line {organization_line + 1}: name: String should have at least 1 character",
+        f"line {project_line + 1}: participants.0.organization: no organization 'nowhere'",
+        f"line {person_line + 1}: version: a deleted record has a version of 2 or more",
+        f"line {event_lines[1] + 1}: id: {first_event['id']} already names a event",
+        f"line {len(lines)}: code: {country['code']} is already on line {country_line + 1}",
+        "nothing was written",
+    ):
+        assert expected in stderr, (expected, stderr)
+    await _nothing_written(second_database)
+
+
+async def test_a_file_that_is_not_an_export_is_refused(second_database, tmp_path):
+    for content, expected in (
+        ("", "line 1: the file is empty"),
+        ('{"kind": "country", "code": "KZ", "name": "Kazakhstan"}\n', "line 1: not a registry export"),
+        ('{"format": "kz-by-registry-export", "format_version": 2}\n', "line 1: not a registry export"),
+        ("\x00\xff" * 1000, "line 1: not valid JSON"),
+    ):
+        stderr = _import([content], tmp_path / "other.jsonl", second_database).stderr
+        assert expected in stderr, (content[:40], stderr)
+    missing = _one_line_error(run("import", str(tmp_path / "missing.jsonl"), database_url=second_database))
+    assert "missing.jsonl: No such file or directory" in missing
+    await _nothing_written(second_database)
+
+
+async def test_a_file_of_garbage_stops_being_read_after_a_hundred_problems(second_database, tmp_path):
+    lines = [json.dumps(FORMAT) + "\n"] + ["not json\n"] * 1_000_000
+    stderr = _import(lines, tmp_path / "garbage.jsonl", second_database).stderr
+    assert "line 102: stopped reading after 100 problems" in stderr and "line 103" not in stderr
+    await _nothing_written(second_database)
+
+
+async def test_a_file_over_the_line_limit_is_refused(sessions, engine, second_database, tmp_path):
+    lines = await _seed_export(sessions, engine)
+    stderr = _import(lines, tmp_path / "long.jsonl", second_database, REGISTRY_IMPORT_MAX_LINES="5").stderr
+    assert "line 6: the file has more than 5 lines (REGISTRY_IMPORT_MAX_LINES)" in stderr
+    await _nothing_written(second_database)
+
+
+async def test_import_into_a_registry_that_holds_data_is_refused(sessions, engine, database_url, tmp_path):
+    lines = await _seed_export(sessions, engine)
+    counts = await _table_counts(database_url)
+    path = tmp_path / "again.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    line = _one_line_error(run("import", str(path), database_url=database_url))
+    assert "the registry is not empty" in line
+    assert await _table_counts(database_url) == counts
