@@ -6,7 +6,10 @@ like any other error.
 """
 
 import asyncio
+import contextlib
 import functools
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -288,9 +291,7 @@ async def _load(settings: "Settings", data: Any, dry_run: bool, verbose: bool) -
 @app.command("export")
 @_reports_errors
 def export(
-    path: Annotated[
-        str, typer.Argument(help="the file to write; - or left out: standard output")
-    ] = "-",
+    path: Annotated[str, typer.Argument(help="the file to write; - or left out: standard output")] = "-",
 ) -> None:
     """Write the whole registry as JSON Lines, from one consistent snapshot while writes go on.
 
@@ -300,10 +301,6 @@ def export(
 
 
 async def _export(settings: "Settings", path: str) -> None:
-    import contextlib
-    import os
-    import sys
-
     from .transfer import count_records, export_lines, snapshot
 
     to_stdout = path == "-"
@@ -324,7 +321,10 @@ async def _export(settings: "Settings", path: str) -> None:
                     written += 1
                     progress.advance(task)
         if not to_stdout:
-            os.replace(partial, target)
+            try:
+                os.replace(partial, target)
+            except OSError as exc:
+                raise CommandFailed(f"{target}: {exc.strerror or exc}") from None
     finally:
         if not to_stdout:
             partial.unlink(missing_ok=True)

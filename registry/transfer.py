@@ -33,8 +33,8 @@ from .seeding import KINDS
 from .services import Author, EntitySpec, ServiceError, delete, import_record, save_country
 
 __all__ = [
-    "FORMAT", "ImportProblem", "ImportRefused", "RegistryNotEmpty", "count_records", "export_lines", "import_records", "read_export",
-    "snapshot",
+    "FORMAT", "ImportProblem", "ImportRefused", "RegistryNotEmpty", "count_records", "export_lines",
+    "import_records", "read_export", "snapshot",
 ]
 
 FORMAT = {"format": "kz-by-registry-export", "format_version": 1}
@@ -155,7 +155,7 @@ class _RecordLine(BaseModel):
 @dataclass(frozen=True, slots=True)
 class _Numbered:
     line: int
-    value: Any  # a _CountryLine or a _RecordLine
+    value: "_CountryLine | _RecordLine"
 
 
 def _lines(file: IO[bytes], max_line_bytes: int) -> Iterator[tuple[int, bytes | None]]:
@@ -257,7 +257,10 @@ def _in_write_order(spec: EntitySpec, records: list[_Numbered]) -> list[_Numbere
     for i, numbered in enumerate(records):
         first_with_slug.setdefault(numbered.value.slug, i)
     graph = {
-        i: {first_with_slug[ref] for name in own_refs if (ref := numbered.value.record.get(name)) in first_with_slug}
+        i: {
+            first_with_slug[ref] for name in own_refs
+            if isinstance(ref := numbered.value.record.get(name), str) and ref in first_with_slug
+        }
         for i, numbered in enumerate(records)
     }
     try:
@@ -270,7 +273,7 @@ async def import_records(
     session: AsyncSession, lines: list[_Numbered], on_record: Callable[[], None] | None = None
 ) -> int:
     """Write every line through the services in the caller's transaction (the caller commits);
-    raises ImportRefused with every problem, and the caller rolls back. Returns the records written."""
+    raises ImportRefused with every problem, and the caller rolls back. Returns the lines written."""
     if not await _registry_is_empty(session):
         raise RegistryNotEmpty("the registry is not empty: import only into a new, migrated database "
                                "(ids, slugs and versions come from the file; merging would have to choose "

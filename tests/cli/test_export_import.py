@@ -1,6 +1,7 @@
 """`registry export` / `registry import`: lossless round trip, one snapshot, all-or-nothing import."""
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,14 @@ async def _edit_some_records(sessions) -> tuple[str, str]:
     return updated, named
 
 
+def test_export_and_import_have_help():
+    for command in (["export", "--help"], ["import", "--help"]):
+        result = run(*command)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "Usage" in result.stdout
+    assert "standard output" in run("export", "--help").stdout
+
+
 async def test_round_trip_is_lossless(sessions, database_url, second_database, tmp_path):
     await _seed(sessions)
     updated, deleted = await _edit_some_records(sessions)
@@ -95,6 +104,19 @@ async def test_round_trip_is_lossless(sessions, database_url, second_database, t
     del source_counts["change_log"], imported_counts["change_log"]  # the history is not exported
     assert imported_counts == source_counts
     assert source_counts["external_identifier"] == 1 and source_counts["project_participant"] > 0
+    # each imported record is logged by the services at its version (a tombstone: written, then deleted)
+    engine = create_engine(second_database)
+    try:
+        async with engine.connect() as connection:
+            logged = (await connection.execute(
+                sa.select(ChangeLog.action, ChangeLog.version, ChangeLog.actor)
+                .where(ChangeLog.entity_id == uuid.UUID(by_slug[updated]["id"]))
+            )).all()
+            actions = set((await connection.execute(sa.select(ChangeLog.action, ChangeLog.actor).distinct())).all())
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in logged] == [("create", 3, "import")]
+    assert actions == {("create", "import"), ("delete", "import")}
 
 
 async def test_export_to_standard_output_when_path_is_dash_or_left_out(sessions, database_url, tmp_path):
@@ -227,6 +249,30 @@ async def test_records_the_services_refuse_are_each_reported_by_line(sessions, e
     ):
         assert expected in stderr, (expected, stderr)
     await _nothing_written(second_database)
+
+
+async def test_organizations_load_parents_first_and_a_parent_cycle_is_reported(
+    sessions, engine, second_database, tmp_path
+):
+    lines = await _seed_export(sessions, engine)
+    first, child = _first(lines, kind="organization")
+    second, parent = _first(lines[first + 1:], kind="organization")
+    second += first + 1
+    child["record"]["parent"], parent["record"]["parent"] = parent["slug"], child["slug"]
+    lines[first], lines[second] = json.dumps(child) + "\n", json.dumps(parent) + "\n"
+    stderr = _import(lines, tmp_path / "cycle.jsonl", second_database).stderr
+    assert f"line {first + 1}: these organization records name each other in a cycle" in stderr, stderr
+
+    parent["record"]["parent"] = ["not", "a", "slug"]  # hostile: not hashable, must not crash the sort
+    lines[second] = json.dumps(parent) + "\n"
+    stderr = _import(lines, tmp_path / "hostile.jsonl", second_database).stderr
+    assert f"line {second + 1}: parent: " in stderr, stderr
+
+    del parent["record"]["parent"]  # now the child comes before its parent in the file: that loads
+    lines[second] = json.dumps(parent) + "\n"
+    (tmp_path / "ordered.jsonl").write_text("".join(lines), encoding="utf-8")
+    result = run("import", str(tmp_path / "ordered.jsonl"), database_url=second_database)
+    assert result.returncode == 0, result.stderr
 
 
 async def test_a_file_that_is_not_an_export_is_refused(second_database, tmp_path):
