@@ -6,7 +6,10 @@ like any other error.
 """
 
 import asyncio
+import contextlib
 import functools
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -283,6 +286,94 @@ async def _load(settings: "Settings", data: Any, dry_run: bool, verbose: bool) -
         console.print(listing)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
     console.print(f"{'dry run, nothing written: ' if dry_run else ''}{summary}")
+
+
+@app.command("export")
+@_reports_errors
+def export(
+    path: Annotated[str, typer.Argument(help="the file to write; - or left out: standard output")] = "-",
+) -> None:
+    """Write the whole registry as JSON Lines, from one consistent snapshot while writes go on.
+
+    Every record with its id, version, aliases, identifiers, tags, citations and relationship
+    rows, deleted records too; countries first. Not API keys, idempotency keys or the history."""
+    asyncio.run(_export(_settings(), path))
+
+
+async def _export(settings: "Settings", path: str) -> None:
+    from .transfer import count_records, export_lines, snapshot
+
+    to_stdout = path == "-"
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")  # a reader never sees half an export under PATH
+    engine = _engine(settings)
+    written = 0
+    try:
+        async with snapshot(engine) as connection:
+            total = await count_records(connection)
+            with (
+                contextlib.nullcontext(sys.stdout) if to_stdout else _opened(partial, "w") as out,
+                Progress(console=notices, transient=True, disable=not notices.is_terminal) as progress,
+            ):
+                task = progress.add_task("exporting", total=total)
+                async for line in export_lines(connection):
+                    out.write(line)
+                    written += 1
+                    progress.advance(task)
+        if not to_stdout:
+            try:
+                os.replace(partial, target)
+            except OSError as exc:
+                raise CommandFailed(f"{target}: {exc.strerror or exc}") from None
+    finally:
+        if not to_stdout:
+            partial.unlink(missing_ok=True)
+        await engine.dispose()
+    notices.print(f"{written - 1} records exported to {'standard output' if to_stdout else path}", highlight=False)
+
+
+def _opened(path: Path, mode: str) -> Any:
+    """`path` opened (text as UTF-8); a failure is the command's, in words, not a database's."""
+    try:
+        return path.open(mode, encoding=None if "b" in mode else "utf-8")
+    except OSError as exc:
+        raise CommandFailed(f"{path}: {exc.strerror or exc}") from None
+
+
+@app.command("import")
+@_reports_errors
+def import_(
+    path: Annotated[Path, typer.Argument(help="a file written by `registry export`", dir_okay=False)],
+) -> None:
+    """Load an export into an empty registry, through the services, all or nothing.
+
+    Ids, slugs and versions are kept. Every problem is listed by line and nothing is written."""
+    asyncio.run(_import(_settings(), path))
+
+
+async def _import(settings: "Settings", path: Path) -> None:
+    from .db import create_sessionmaker
+    from .transfer import ImportRefused, RegistryNotEmpty, import_records, read_export
+
+    try:
+        with _opened(path, "rb") as file:
+            lines = read_export(file, max_line_bytes=settings.import_max_line_bytes,
+                                max_lines=settings.import_max_lines)
+        engine = _engine(settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+                    task = progress.add_task("importing", total=len(lines))
+                    count = await import_records(session, lines, lambda: progress.advance(task))
+        finally:
+            await engine.dispose()
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]✗[/red] {problem}", highlight=False, soft_wrap=True)
+        raise CommandFailed(f"{len(exc.problems)} problem(s) in {path}; nothing was written") from None
+    except RegistryNotEmpty as exc:
+        raise CommandFailed(str(exc)) from None
+    console.print(f"{count} records imported from {path}", highlight=False)
 
 
 @app.command("serve")

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         300, ge=1, le=24 * 3600, description="after this, a claim whose first attempt never finished "
         "(a crashed worker) may be taken over by a retry"
     )
+    # export: `registry import` limits on the file it reads
+    import_max_line_bytes: int = Field(
+        1024 * 1024, ge=1, description="longest line `registry import` reads; a longer one is a problem"
+    )
+    import_max_lines: int = Field(
+        2_000_000, ge=1, description="most lines `registry import` reads; a longer file is refused"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -49,6 +49,7 @@ __all__ = [
     "SaveResult",
     "create",
     "delete",
+    "import_record",
     "restore",
     "save",
     "update",
@@ -348,17 +349,18 @@ async def _snapshot(session: AsyncSession, spec: EntitySpec, entity: Any) -> dic
 
 async def _write(
     session: AsyncSession, spec: EntitySpec, entity: Any, slug: str, data: EntityIn, author: Author,
-    previous: dict[str, Any] | None = None,
+    previous: dict[str, Any] | None = None, new_id: uuid.UUID | None = None, new_version: int = 1,
 ) -> SaveResult:
     """Make the record `entity` (None: a new one) hold exactly `slug` and `data`, live.
 
-    `previous` is the record's latest snapshot when the caller has read it already."""
+    `previous` is the record's latest snapshot when the caller has read it already; a new record
+    gets `new_id` (default: a fresh one) and `new_version`."""
     snapshot = _canonical(slug, data)
     if entity is not None and previous is None:
         previous = await _snapshot(session, spec, entity)
     if entity is not None and entity.deleted_at is None and previous == snapshot:
         return SaveResult(entity, SaveOutcome.UNCHANGED)
-    entity_id = entity.id if entity is not None else uuid.uuid4()
+    entity_id = entity.id if entity is not None else new_id or uuid.uuid4()
     # Only the rows of changed fields are written again: a record without rows (new, or
     # deleted and so stripped of them) gets all of them.
     if entity is None or entity.deleted_at is not None:
@@ -384,7 +386,7 @@ async def _write(
 
     if entity is None:
         outcome, action = SaveOutcome.CREATED, ChangeAction.CREATE
-        version = 1
+        version = new_version
     elif entity.deleted_at is not None:
         outcome, action = SaveOutcome.RESTORED, ChangeAction.RESTORE
         version = entity.version + 1
@@ -393,7 +395,7 @@ async def _write(
         version = entity.version + 1
     record_change(session, spec.kind, entity_id, action, version, author, snapshot, previous)
     if entity is None:
-        entity = spec.model(id=entity_id, slug=slug, **columns)
+        entity = spec.model(id=entity_id, slug=slug, version=version, **columns)
         session.add(entity)
     else:
         await _delete_owned_rows(session, spec, entity_id, rewritten)
@@ -446,6 +448,22 @@ async def create(
         if await session.scalar(sa.select(spec.model.id).where(spec.model.slug == slug)) is not None:
             slug = f"{slug[:111]}-{uuid.uuid4().hex[:8]}"
     return await _write(session, spec, None, slug, data, author)
+
+
+async def import_record(
+    session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, version: int, fields: Mapping[str, Any], *,
+    author: Author,
+) -> SaveResult:
+    """A new record with the id and version it has in another registry (`registry import`), from
+    `fields` (the whole input and its "slug"), validated, logged and indexed like any create."""
+    slug, data = _input(spec, fields)
+    if slug is None:
+        raise ServiceError.single("slug", ErrorCode.REQUIRED, "an imported record keeps its slug: give it")
+    if version < 1:
+        raise ServiceError.single("version", ErrorCode.INVALID, f"is {version}; versions start at 1")
+    if await session.get(spec.model, entity_id) is not None:
+        raise ServiceError.single("id", ErrorCode.UNIQUE, f"{entity_id} already names a {spec.entity_type}")
+    return await _write(session, spec, None, slug, data, author, new_id=entity_id, new_version=version)
 
 
 async def _merge(
