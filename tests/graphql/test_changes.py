@@ -35,6 +35,8 @@ async def read_feed(client, first: int, **variables) -> list[dict]:
     entries, after = [], None
     while True:
         page = (await gql(client, FEED, first=first, after=after, **variables))["changes"]
+        # every entry comes after the cursor asked with (else a repeating feed would loop forever)
+        assert all(int(edge["cursor"]) > int(after or -1) for edge in page["edges"]), (after, page)
         entries += [edge["node"] for edge in page["edges"]]
         assert [edge["cursor"] for edge in page["edges"]] == [edge["node"]["cursor"] for edge in page["edges"]]
         assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
