@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 from ..db import is_database_outage
 from ..logs import CappedTracebacks, capped, describe_failure
 from .agreements.resolvers import AgreementQuery
+from .changes.resolvers import ChangeQuery
 from .core.argument_values import ArgumentValueChecks
 from .core.error_codes import ErrorCodes, is_unexpected
 from .core.execution import PlainFieldExecutor
@@ -31,7 +32,7 @@ __all__ = ["schema"]
 @strawberry.type
 class Query(
     OrganizationQuery, PersonQuery, ProjectQuery, AgreementQuery, EventQuery, FigureQuery, SourceQuery,
-    SearchQuery, TimelineQuery, FigureSeriesQuery,
+    SearchQuery, TimelineQuery, FigureSeriesQuery, ChangeQuery,
 ):
     node: relay.Node | None = relay.node(description="Any record by its global id (null if none)",
                                          extensions=[UnknownTypesAsNull()])

@@ -8,7 +8,7 @@ changes are not in the log before it commits (they are written at commit).
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import ChangeAction, ChangeKind, ChangeLog
 from .errors import ErrorCode, ServiceError
 
-__all__ = ["MAX_PAGE", "ChangeEntry", "ChangePage", "changes_after", "history"]
+__all__ = [
+    "MAX_PAGE", "ChangeEntry", "ChangePage", "changes_after", "changes_statement", "histories_statement",
+    "history", "page_of",
+]
 
 MAX_PAGE = 1000
 
@@ -49,9 +52,11 @@ class ChangePage:
     has_more: bool
 
 
+# Labelled as `ChangeEntry`'s fields, so that a row (of a session or a plain connection) makes one.
 _COLUMNS = (
-    ChangeLog.id, ChangeLog.entity_type, ChangeLog.entity_id, ChangeLog.action, ChangeLog.version,
-    ChangeLog.changes, ChangeLog.data, ChangeLog.actor, ChangeLog.request_id, ChangeLog.changed_at,
+    ChangeLog.id.label("cursor"), ChangeLog.entity_type.label("kind"), ChangeLog.entity_id, ChangeLog.action,
+    ChangeLog.version, ChangeLog.changes, ChangeLog.data, ChangeLog.actor, ChangeLog.request_id,
+    ChangeLog.changed_at,
 )
 
 
@@ -62,12 +67,41 @@ def _check_page(cursor: int | None, limit: int) -> None:
         raise ServiceError.single("after", ErrorCode.INVALID, "a cursor is never negative")
 
 
-async def _page(session: AsyncSession, statement: sa.Select, cursor: int | None, limit: int) -> ChangePage:
+def page_of(rows: Sequence[Mapping[str, Any]], cursor: int | None, limit: int) -> ChangePage:
+    """The page made of the rows of a statement below (they hold one row more than the page, if any)."""
+    entries = [ChangeEntry(**row) for row in rows[:limit]]
+    return ChangePage(entries, entries[-1].cursor if entries else cursor, len(rows) > limit)
+
+
+def changes_statement(cursor: int | None, limit: int, kinds: Collection[ChangeKind] | None = None) -> sa.Select:
+    """Up to `limit` + 1 changes committed after `cursor` (None: from the first), oldest first,
+    optionally of some kinds only: `page_of` makes the page."""
+    _check_page(cursor, limit)
+    statement = sa.select(*_COLUMNS)
     if cursor is not None:
         statement = statement.where(ChangeLog.id > cursor)
-    rows = (await session.execute(statement.order_by(ChangeLog.id).limit(limit + 1))).all()
-    entries = [ChangeEntry(*row) for row in rows[:limit]]
-    return ChangePage(entries, entries[-1].cursor if entries else cursor, len(rows) > limit)
+    if kinds:
+        statement = statement.where(ChangeLog.entity_type.in_(set(kinds)))
+    return statement.order_by(ChangeLog.id).limit(limit + 1)
+
+
+def histories_statement(
+    kind: ChangeKind, entity_ids: Collection[uuid.UUID], after: int | None, limit: int
+) -> sa.Select:
+    """The histories of several records of one kind at once: for each, up to `limit` + 1 of its
+    changes after `after`, oldest first (ordered by record, then cursor). One statement for a
+    whole page of records, however many there are."""
+    _check_page(after, limit)
+    conditions = [ChangeLog.entity_type == kind, ChangeLog.entity_id.in_(set(entity_ids))]
+    if after is not None:
+        conditions.append(ChangeLog.id > after)
+    place = sa.func.row_number().over(partition_by=ChangeLog.entity_id, order_by=ChangeLog.id).label("place")
+    numbered = sa.select(*_COLUMNS, place).where(*conditions).subquery()
+    return (
+        sa.select(*(column for column in numbered.c if column.name != "place"))
+        .where(numbered.c.place <= limit + 1)
+        .order_by(numbered.c.entity_id, numbered.c.cursor)
+    )
 
 
 async def changes_after(
@@ -75,17 +109,13 @@ async def changes_after(
 ) -> ChangePage:
     """Up to `limit` changes committed after `cursor` (None: from the first), oldest first,
     optionally of some kinds only."""
-    _check_page(cursor, limit)
-    statement = sa.select(*_COLUMNS)
-    if kinds:
-        statement = statement.where(ChangeLog.entity_type.in_(set(kinds)))
-    return await _page(session, statement, cursor, limit)
+    rows = (await session.execute(changes_statement(cursor, limit, kinds))).mappings().all()
+    return page_of(rows, cursor, limit)
 
 
 async def history(
     session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID, *, after: int | None = None, limit: int = 100
 ) -> ChangePage:
     """One record's changes, oldest first."""
-    _check_page(after, limit)
-    statement = sa.select(*_COLUMNS).where(ChangeLog.entity_type == kind, ChangeLog.entity_id == entity_id)
-    return await _page(session, statement, after, limit)
+    rows = (await session.execute(histories_statement(kind, [entity_id], after, limit))).mappings().all()
+    return page_of(rows, after, limit)

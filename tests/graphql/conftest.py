@@ -11,6 +11,7 @@ from registry.config import REPO_ROOT
 from registry.db import create_engine, create_sessionmaker
 from registry.seeding import load_seed, read_seed
 from tests.conftest import app_settings, asgi_client
+from tests.utils import factories
 from tests.utils.databases import BACKENDS, create_database, drop_database
 
 
@@ -38,6 +39,15 @@ def seeded_database(request, tmp_path_factory) -> str:
 async def api(seeded_database) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP through the real ASGI app on the seeded registry (read-only: do not write through it)."""
     async for client in asgi_client(app_settings(seeded_database)):
+        yield client
+
+
+@pytest.fixture
+async def many(sessions, database_url) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through the real ASGI app on a database of 120 projects (`factories.many_projects`)."""
+    async with sessions() as session, session.begin():
+        await factories.many_projects(session, 120)
+    async for client in asgi_client(app_settings(database_url)):
         yield client
 
 

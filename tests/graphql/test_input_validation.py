@@ -99,7 +99,7 @@ def _required_arguments(field: dict, types: dict[str, dict], but: str) -> str:
 
 def _selection(field: str) -> str:
     return {"search": "{ score }", "timeline": "{ title }", "figureSeries": "{ value }", "node": "{ id }",
-            "nodes": "{ id }"}.get(field, "{ totalCount }")
+            "nodes": "{ id }", "changes": "{ edges { cursor } }"}.get(field, "{ totalCount }")
 
 
 # --- search text -------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ async def test_every_list_argument_of_every_root_field_is_capped(api, schema):
             refused(await gql_errors(api, query, v=[value] * (MAX_LIST_LENGTH + 1)), "$v",
                     f"at most {MAX_LIST_LENGTH} items")
             checked.add(f"{field['name']}.{argument['name']}")
-    assert {"nodes.ids", "search.kinds", "timeline.kinds", "projects.orderBy"} <= checked, checked
+    assert {"nodes.ids", "search.kinds", "timeline.kinds", "projects.orderBy", "changes.kinds"} <= checked, checked
 
 
 async def test_nodes_takes_at_most_the_cap_of_ids(api):

@@ -3,7 +3,6 @@
 import pytest
 
 from registry.db import StatementLog
-from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql, gql_errors
 from tests.utils import factories
 
@@ -25,14 +24,6 @@ query ($first: Int, $after: String, $last: Int, $before: String) {
     edges { cursor node { title } }
   }
 }"""
-
-
-@pytest.fixture
-async def many(sessions, database_url):
-    async with sessions() as session, session.begin():
-        await factories.many_projects(session, 120)
-    async for client in asgi_client(app_settings(database_url)):
-        yield client
 
 
 async def test_statements_per_request_do_not_depend_on_page_size(many):

@@ -79,19 +79,24 @@ class Loaders:
     def __init__(self, fetch: Fetch, dialect: str):
         self._fetch = fetch
         self._dialect = dialect
-        self._batches: dict[Hashable, Batch] = {}
+        self._shared: dict[Hashable, Any] = {}
 
     def _batch(self, key: Hashable, load: Callable, missing: Callable[[], Any]) -> Batch:
-        batch = self._batches.get(key)
-        if batch is None:
-            batch = self._batches[key] = Batch(load, missing)
-        return batch
+        return self.shared(key, lambda: Batch(load, missing))
 
     async def _grouped(self, statement: sa.Select, column: str, keys: list[Any], make: Callable) -> dict:
         grouped: dict[Any, list] = defaultdict(list)
         for row in await self._fetch(statement, {"keys": keys}):
             grouped[row[column]].append(make(row))
         return grouped
+
+    def shared(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The object `make` returns, made once per request under `key` (e.g. the DataLoader of
+        a field with arguments, which `prefetch` cannot fill)."""
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = make()
+        return shared
 
     def node(self, cls: type[V]) -> Batch[Any, V | None]:
         """A live record of `cls` by primary key (None when missing or deleted)."""

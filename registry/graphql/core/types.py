@@ -16,6 +16,8 @@ from strawberry import Info, Private
 from ...models import Alias, Citation, Country, ExternalIdentifier, Tag
 from ...models.enums import EntityType
 from ...partial_date import PartialDate
+from ..changes.history import record_history
+from ..changes.types import ChangeConnection
 from .enums import AliasKind, DatePrecision
 from .errors import bad_argument
 from .prefetch import NOT_LOADED, Attached, One, lazy, prefetch, related_field
@@ -206,6 +208,10 @@ class Record(Cited):
     aliases: list[AliasType] = related_field("Other names: spelling variants, abbreviations, translations")
     identifiers: list[ExternalIdentifierType] = related_field("Keys partner systems know this record by")
     tags: list[str] = related_field()
+    history: ChangeConnection = strawberry.field(
+        resolver=record_history,
+        description="This record's own changes, oldest first",
+    )
 
     @classmethod
     async def resolve_nodes(
