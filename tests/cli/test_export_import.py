@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from registry import migrate, models
 from registry.config import REPO_ROOT
-from registry.db import create_engine, create_sessionmaker
+from registry.db import create_engine
 from registry.models import ChangeLog
 from registry.seeding import load_seed, read_seed
 from registry.services import ORGANIZATION, PROJECT, Author, delete, save_country, update

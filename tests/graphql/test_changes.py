@@ -4,9 +4,9 @@ import pytest
 from strawberry.relay import GlobalID
 
 from registry import services
+from registry.db import StatementLog
 from registry.graphql.changes.resolvers import _TYPE_NAMES
 from registry.models import ChangeKind
-from registry.db import StatementLog
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql, gql_errors
 from tests.utils import factories

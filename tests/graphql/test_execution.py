@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import ValidationError
 import strawberry
+from pydantic import ValidationError
 from strawberry import relay
 from strawberry.extensions import ParserCache
 

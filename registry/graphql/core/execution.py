@@ -56,7 +56,6 @@ from graphql import (
 from strawberry.relay import to_base64
 
 from ...config import Environment
-
 from .compat import StrawberryExecutionContext, default_node_id, plain_attribute
 
 __all__ = ["PlainFieldExecutor", "forget_shared_plans"]
