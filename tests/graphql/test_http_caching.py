@@ -42,6 +42,21 @@ async def test_graphiql_only_in_development(database_url):
                 assert "graphiql" in page.text.lower()
 
 
+async def test_no_caller_is_served_another_callers_cached_answer(client):
+    """Cached GETs are kept per credentials: a second caller's request runs, even for the same query."""
+
+    async def statements_run(headers: dict[str, str]) -> int:
+        with StatementLog(client.app.state.engine) as log:
+            assert (await client.get("/graphql", params=QUERY, headers=headers)).status_code == 200
+            return len(await log.settled())
+
+    alice, bob = {"Authorization": "Bearer alice"}, {"Authorization": "Bearer bob"}
+    assert await statements_run(alice) > 1  # executed
+    assert await statements_run(alice) == 1  # her own cached answer: the data version only
+    assert await statements_run(bob) > 1  # not hers
+    assert await statements_run({}) > 1  # nor an anonymous caller's
+
+
 async def test_repeated_get_is_served_from_the_cache_until_a_write(client, sessions):
     with StatementLog(client.app.state.engine) as log:
         first = await client.get("/graphql", params=QUERY)
