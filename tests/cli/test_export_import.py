@@ -174,6 +174,18 @@ async def _seed_export(sessions, engine) -> list[str]:
         return [line async for line in export_lines(connection)]
 
 
+def _unreferenced(lines: list[str], kind: str, has: str | None = None) -> tuple[int, dict]:
+    """(index, value) of the first record of `kind` (with a non-empty `has` list) that no other line
+    names: breaking it refuses that line alone, with no other record failing in turn."""
+    for i, line in enumerate(lines):
+        value = json.loads(line)
+        if value.get("kind") != kind or (has is not None and not value["record"].get(has)):
+            continue
+        if not any(f'"{value["slug"]}"' in other for j, other in enumerate(lines) if j != i):
+            return i, value
+    raise AssertionError(f"every {kind} is named by another line")
+
+
 def _first(lines: list[str], **wanted) -> tuple[int, dict]:
     """(index, value) of the first line whose value has these keys' values."""
     for i, line in enumerate(lines):
@@ -222,15 +234,14 @@ async def test_lines_of_a_bad_shape_are_each_reported_and_nothing_written(sessio
 async def test_records_the_services_refuse_are_each_reported_by_line(sessions, engine, second_database, tmp_path):
     lines = await _seed_export(sessions, engine)
     country_line, country = _first(lines, kind="country")
-    organization_line, organization = _first(lines, kind="organization")
+    # records no other line names: the problems below are then exactly the ones made here, whatever
+    # ids the seed drew (a broken record named by the first event would make that event fail too)
+    organization_line, organization = _unreferenced(lines, "organization")
     lines[organization_line] = json.dumps({**organization, "record": {**organization["record"], "name": "  "}}) + "\n"
-    project_line, project = next(
-        (i, value) for i, value in ((i, json.loads(line)) for i, line in enumerate(lines))
-        if value.get("kind") == "project" and value["record"]["participants"]
-    )
+    project_line, project = _unreferenced(lines, "project", has="participants")
     participants = [{**project["record"]["participants"][0], "organization": "nowhere", "person": None}]
     lines[project_line] = json.dumps({**project, "record": {**project["record"], "participants": participants}}) + "\n"
-    person_line, person = _first(lines, kind="person")
+    person_line, person = _unreferenced(lines, "person")
     lines[person_line] = json.dumps({**person, "deleted": True, "version": 1}) + "\n"
     event_lines = [i for i, line in enumerate(lines) if json.loads(line).get("kind") == "event"]
     first_event = json.loads(lines[event_lines[0]])
