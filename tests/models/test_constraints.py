@@ -70,3 +70,14 @@ async def test_version_below_one_is_rejected(engine):
     statement = ORG.replace("VALUES (:id, :slug, 1,", "VALUES (:id, :slug, 0,")
     with pytest.raises(IntegrityError, match="(?i)check"):
         await _execute(engine, statement, id=_uuid(engine), slug="v", name="V", kind="company")
+
+
+
+def test_change_kinds_are_the_record_kinds_and_countries():
+    # ChangeKind repeats the record kinds of EntityType on purpose (EntityType also names
+    # relationship rows and guards the alias, tag and citation tables, which countries must not
+    # enter); this keeps the two from drifting apart.
+    from registry.models import ChangeKind
+    from registry.seeding import KINDS
+
+    assert {kind.value for kind in ChangeKind} == {str(kind.spec.entity_type) for kind in KINDS} | {"country"}
