@@ -323,6 +323,17 @@ def _derived_slug(spec: EntitySpec, data: EntityIn) -> str:
     return "-".join(words)[:100].strip("-") or str(spec.entity_type)
 
 
+async def _take_turns(session: AsyncSession, key: str) -> None:
+    """Make writers of the same `key` run one after another, until this transaction ends.
+
+    On PostgreSQL, two transactions that each check "is this slug (identifier) free?" and then
+    insert would both see it free; the second now waits for the first and then sees its row
+    (READ COMMITTED reads afresh per statement), so it gets a UNIQUE error rather than a database
+    error. A hash collision only makes two unrelated writers wait. SQLite has one writer at a time."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
 async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnElement[bool]) -> Any:
     """The record, read fresh and locked until the transaction ends (PostgreSQL; SQLite has one
     writer at a time): a concurrent writer waits here and then sees this one's version."""
@@ -380,6 +391,7 @@ async def _write(
     if "identifiers" in rewritten:
         errors += await _identifier_clashes(session, spec, data, entity_id)
     if entity is None or entity.slug != slug:
+        await _take_turns(session, f"slug:{spec.entity_type}:{slug}")
         errors += await _slug_clash(session, spec, slug, entity_id)
     if errors:
         raise ServiceError(errors)
@@ -445,6 +457,7 @@ async def create(
     slug, data = _input(spec, fields, identifier)
     if slug is None:
         slug = _derived_slug(spec, data)
+        await _take_turns(session, f"slug:{spec.entity_type}:{slug}")
         if await session.scalar(sa.select(spec.model.id).where(spec.model.slug == slug)) is not None:
             slug = f"{slug[:111]}-{uuid.uuid4().hex[:8]}"
     return await _write(session, spec, None, slug, data, author)
@@ -537,11 +550,8 @@ async def upsert_by_identifier(
         identifier = IdentifierIn(scheme=scheme, value=value)
     except ValidationError as exc:
         raise ServiceError.from_validation(exc, "identifier") from None
-    if session.bind.dialect.name == "postgresql":
-        # Concurrent upserts of one new identifier would each find no owner and each create a
-        # record: they take turns instead (a hash collision only makes two unrelated ones wait).
-        key = f"{spec.entity_type}:{identifier.scheme}:{identifier.value}"
-        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+    # Concurrent upserts of one new identifier would each find no owner and each create a record.
+    await _take_turns(session, f"identifier:{spec.entity_type}:{identifier.scheme}:{identifier.value}")
     owner = await _identifier_owner(session, spec, identifier.scheme, identifier.value)
     if owner is None:
         return await create(session, spec, fields, author=author, identifier=identifier)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from registry import services
 from registry.models import ChangeAction, ChangeKind, ChangeLog, ExternalIdentifier, Organization
-from registry.services import VersionConflict
+from registry.services import ServiceError, VersionConflict
 from registry.services.inputs import IdentifierIn
 from tests.utils.factories import AUTHOR, SOURCE_SLUG
 
@@ -194,3 +194,27 @@ async def test_concurrent_upserts_of_one_new_identifier_create_one_record(postgr
     assert sorted(outcomes) == sorted([services.SaveOutcome.CREATED] + [services.SaveOutcome.UPDATED] * (WRITERS - 1))
     async with postgres_base() as session:
         assert await session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
+
+
+@pytest.mark.parametrize("slug", ["mtz", None], ids=["given slug", "derived slug"])
+async def test_concurrent_creates_of_one_slug_give_one_record_and_unique_errors(postgres_base, slug):
+    all_started = asyncio.Barrier(WRITERS)
+
+    async def writer() -> services.SaveOutcome | str:
+        try:
+            async with postgres_base() as session, session.begin():
+                await session.execute(sa.select(1))
+                await all_started.wait()
+                fields = organization_fields("MTZ") | ({"slug": slug} if slug else {})
+                return (await services.create(session, services.ORGANIZATION, fields, author=AUTHOR)).outcome
+        except ServiceError as refused:
+            return ",".join(f"{e.field}:{e.code}" for e in refused.errors)
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*(writer() for _ in range(WRITERS))), 60)
+    if slug:  # a slug the client chose is refused when taken
+        assert sorted(outcomes) == sorted([services.SaveOutcome.CREATED] + ["slug:unique"] * (WRITERS - 1))
+    else:  # a derived slug gets a suffix instead
+        assert outcomes == [services.SaveOutcome.CREATED] * WRITERS
+    async with postgres_base() as session:
+        slugs = (await session.scalars(sa.select(Organization.slug))).all()
+    assert len(slugs) == (1 if slug else WRITERS) and len(set(slugs)) == len(slugs)
