@@ -10,7 +10,6 @@ The request goes to the real ASGI app as a bare ASGI call: an HTTP client's own 
 counted too.
 """
 
-import asyncio
 import gc
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -20,34 +19,17 @@ import pytest
 from fastapi import FastAPI
 
 from bench import queries
+from bench.asgi import send_to_app
+from bench.workload import HttpRequest
 from tests.graphql.conftest import gql
 
 
 async def _post(app: FastAPI, body: dict) -> dict:
     """POST /graphql straight to the ASGI app; the parsed response."""
-    content = orjson.dumps(body)
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"registry.test"), (b"content-type", b"application/json"),
-                    (b"content-length", str(len(content)).encode())],
-        "client": ("127.0.0.1", 50000), "server": ("registry.test", 80),
-    }
-    messages = deque([{"type": "http.request", "body": content, "more_body": False}])
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        if messages:
-            return messages.popleft()
-        await asyncio.Event().wait()  # the client stays connected
-        raise AssertionError("unreachable")
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    assert sent[0]["status"] == 200, sent
-    return orjson.loads(b"".join(message.get("body", b"") for message in sent[1:]))
+    request = HttpRequest.post(body["query"], body["variables"])
+    status, content = await send_to_app(app, request, host="registry.test")
+    assert status == 200, content
+    return orjson.loads(content)
 
 
 def _describe(obj: object) -> str:
