@@ -1,7 +1,7 @@
 """The SQL floor: the fastest honest way to give the benchmark's answers, to compare the server against.
 
 A plain ASGI app, served by uvicorn exactly as `registry serve` serves the real one (same
-loop, same HTTP parser, same access log), on the same driver (asyncpg or aiosqlite through a
+loop, same HTTP parser, no access log as in production), on the same driver (asyncpg or aiosqlite through a
 SQLAlchemy async engine). It knows only the benchmark's query texts (bench/queries.py): each
 request is answered by ONE hand-written SQL statement whose single value is the response body,
 built by the database (bench/floor_sql.py). Python only decodes the arguments (cursor, global

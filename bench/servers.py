@@ -142,7 +142,8 @@ def registry_server(database_url: str, workers: int, log_dir: Path) -> ServerPro
 
 
 def floor_server(database_url: str, workers: int, log_dir: Path) -> ServerProcess:
-    """The SQL floor under the same uvicorn settings as `registry serve` (loop, parser, access log)."""
+    """The SQL floor under the same uvicorn settings as `registry serve` in production (loop, parser,
+    and no access log: `REGISTRY_ACCESS_LOG`'s production default)."""
     command = [sys.executable, "-m", "uvicorn", "bench.floor:create_app", "--factory", "--host", HOST,
-               "--port", str(free_port()), "--workers", str(workers), "--log-level", "info"]
+               "--port", str(free_port()), "--workers", str(workers), "--log-level", "info", "--no-access-log"]
     return ServerProcess("floor", command, _env(database_url), workers, log_dir / f"floor-w{workers}.log")

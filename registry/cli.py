@@ -389,9 +389,10 @@ def serve(
 
     from .logs import UVICORN_LOG_CONFIG
 
-    _settings()  # fail now, in one line, on a bad configuration
+    settings = _settings()  # fail now, in one line, on a bad configuration
     uvicorn.run("registry.app:create_app", factory=True, host=host, port=port, reload=reload,
                 workers=None if reload else workers, log_level="info", log_config=UVICORN_LOG_CONFIG,
+                access_log=settings.logs_access,
                 server_header=False)  # no `server: uvicorn` telling every client what to attack
 
 

@@ -93,6 +93,19 @@ class Settings(BaseSettings):
     import_max_lines: int = Field(
         2_000_000, ge=1, description="most lines `registry import` reads; a longer file is refused"
     )
+    # perf: the read path's per-request costs (issue #14)
+    access_log: bool | None = Field(
+        None,
+        description="one log line per HTTP request (uvicorn's access log); unset: on, except in production",
+    )
+
+    @property
+    def logs_access(self) -> bool:
+        """Whether `registry serve` writes an access-log line per request. Off by default in
+        production: the line is ~130,000 CPU instructions plus a write per request (bench/README.md),
+        paid by every read the API serves, and a deployment behind a proxy or load balancer has
+        its access log there; errors and warnings are logged either way."""
+        return self.access_log if self.access_log is not None else self.env != Environment.PRODUCTION
 
     @field_validator("database_url")
     @classmethod

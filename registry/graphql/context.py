@@ -21,25 +21,27 @@ __all__ = ["Context"]
 _DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
 
 
-class Context(BaseContext):
-    """Made per request; `close()` must be awaited when the request is done."""
+class Reads:
+    """One request's reads: one pooled connection, taken on first use (loaders of one level
+    would otherwise each check out and ping a connection of their own), in autocommit (no
+    BEGIN/ROLLBACK round trips around each statement). Autocommit is set on the connection:
+    `engine.execution_options` would build an engine per request, whose event listeners refer
+    to each other in cycles.
 
-    def __init__(self, engine: AsyncEngine, settings: Settings = default_settings):
-        super().__init__()
-        self.settings = settings  # the app's: one schema serves every app of the process
-        # Reads run in autocommit: no BEGIN/ROLLBACK round trips around each statement.
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.dialect = engine.dialect.name
+    Apart from the context so that what the loaders keep (this object's `fetch_fixed`) does not
+    lead back to the context, which holds the loaders: without a cycle, a request's objects are
+    freed by reference counting as soon as it ends (see `registry.graphql.core.dataloaders`)."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
         self._on_asyncpg = engine.dialect.driver == "asyncpg"
-        self.loaders = Loaders(self.fetch_fixed, self.dialect)
-        # One pooled connection per request, taken on first use: loaders of one level would
-        # otherwise each check out (and ping) a connection of their own.
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
     async def _connected(self) -> AsyncConnection:
         if self._connection is None:
-            self._connection = await self.engine.connect()
+            connection = await self.engine.connect()
+            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
 
     async def fetch(
@@ -77,3 +79,30 @@ class Context(BaseContext):
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
+
+
+class Context(BaseContext):
+    """Made per request; `close()` must be awaited when the request is done."""
+
+    def __init__(self, engine: AsyncEngine, settings: Settings = default_settings):
+        super().__init__()
+        self.settings = settings  # the app's: one schema serves every app of the process
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        # What the loaders keep is the reads' method, not the context's, which would be a cycle.
+        self.reads = Reads(engine)
+        self.loaders = Loaders(self.reads.fetch_fixed, self.dialect)
+
+    async def fetch(
+        self, statement: sa.Select, parameters: dict[str, Any] | None = None
+    ) -> Sequence[RowMapping]:
+        return await self.reads.fetch(statement, parameters)
+
+    async def fetch_fixed(self, statement: sa.Select, parameters: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
+        return await self.reads.fetch_fixed(statement, parameters)
+
+    async def scalar(self, statement: sa.Select) -> Any:
+        return await self.reads.scalar(statement)
+
+    async def close(self) -> None:
+        await self.reads.close()

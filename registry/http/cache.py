@@ -37,8 +37,10 @@ MAX_ENTRIES = 2048
 
 
 async def data_version(engine: AsyncEngine) -> int:
-    # autocommit: one round trip, not BEGIN, SELECT and ROLLBACK (this runs on every cached GET)
-    async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+    # autocommit: one round trip, not BEGIN, SELECT and ROLLBACK (this runs on every cached GET);
+    # set on the connection, as an engine option it would build an engine (and cycles) per call
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
         return await connection.scalar(sa.select(sa.func.coalesce(sa.func.max(ChangeLog.id), 0)))
 
 

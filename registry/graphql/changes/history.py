@@ -26,15 +26,15 @@ _MAX_BATCH = 1_000
 
 def _loader(info: Info, kind: ChangeKind, after: int | None, limit: int) -> DataLoader[uuid.UUID, ChangePage]:
     """This request's loader of histories of records of `kind` for one pair of page arguments."""
-    context = info.context
+    reads = info.context.reads  # not the context: it holds the loaders, this loader would be a cycle
 
     async def load(record_ids: list[uuid.UUID]) -> list[ChangePage]:
         by_record = defaultdict(list)
-        for row in await context.fetch(histories_statement(kind, record_ids, after, limit)):
+        for row in await reads.fetch(histories_statement(kind, record_ids, after, limit)):
             by_record[row["entity_id"]].append(row)
         return [page_of(by_record[record_id], after, limit) for record_id in record_ids]
 
-    return context.loaders.shared(
+    return info.context.loaders.shared(
         ("history", kind, after, limit), lambda: DataLoader(load_fn=load, max_batch_size=_MAX_BATCH)
     )
 

@@ -92,8 +92,12 @@ EXECUTOR_BUILD_PARAMETERS = ("schema", "document", "root_value", "context_value"
 variables; `PlainFieldExecutor.build` reads the context among them and passes `hide_suggestions`
 (a keyword parameter) in production, which Strawberry never sets."""
 
-EXECUTOR_ATTRIBUTES = ("schema", "operation", "fragment_definitions", "context_value", "middleware_manager")
-"""Executor attributes `PlainFieldExecutor` reads (`middleware_manager.middlewares` too)."""
+EXECUTOR_ATTRIBUTES = (
+    "schema", "operation", "fragment_definitions", "context_value", "middleware_manager", "async_helpers",
+)
+"""Executor attributes `PlainFieldExecutor` reads (`middleware_manager.middlewares` too), or sets:
+`async_helpers`, the `GraphQLResolveInfoHelpers` of the executor's own `gather_async_work` and
+`track_async_work` that resolve infos carry, made weak to break a cycle."""
 
 # --- Strawberry ----------------------------------------------------------------------------------
 

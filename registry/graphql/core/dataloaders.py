@@ -4,14 +4,17 @@ Every caller (`prefetch`, `node`, search) knows all the keys of a level at once,
 here is a batch with a per-request memory rather than Strawberry's DataLoader: DataLoader
 exists to gather keys from many independent resolvers, and pays for it with a future and a
 callback per key, which were a fifth of a nested page's time. `Loaders` lives on the request's
-context and dies with it, so nothing cached outlives a request. Statements are built once per
+context and dies with it, so nothing cached outlives a request. The loading functions a batch
+keeps refer to the fetch function, never back to `Loaders` (nor the fetch function to the
+context): a request's loaders and everything they loaded are then freed by reference counting
+the moment the request ends, instead of waiting, in reference cycles, for the garbage collector. Statements are built once per
 process with the keys as one bound parameter (SQLAlchemy then reuses its compiled form), read
 as Core rows (no ORM objects on the read path), and turned into finished GraphQL objects.
 """
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from functools import cache
+from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -75,6 +78,13 @@ def _attached_to(table: sa.Table, subject_type: EntityType, dialect: str) -> sa.
     )
 
 
+async def _grouped(fetch: Fetch, statement: sa.Select, column: str, keys: list[Any], make: Callable) -> dict:
+    grouped: dict[Any, list] = defaultdict(list)
+    for row in await fetch(statement, {"keys": keys}):
+        grouped[row[column]].append(make(row))
+    return grouped
+
+
 class Loaders:
     def __init__(self, fetch: Fetch, dialect: str):
         self._fetch = fetch
@@ -83,12 +93,6 @@ class Loaders:
 
     def _batch(self, key: Hashable, load: Callable, missing: Callable[[], Any]) -> Batch:
         return self.shared(key, lambda: Batch(load, missing))
-
-    async def _grouped(self, statement: sa.Select, column: str, keys: list[Any], make: Callable) -> dict:
-        grouped: dict[Any, list] = defaultdict(list)
-        for row in await self._fetch(statement, {"keys": keys}):
-            grouped[row[column]].append(make(row))
-        return grouped
 
     def shared(self, key: Hashable, make: Callable[[], V]) -> V:
         """The object `make` returns, made once per request under `key` (e.g. the DataLoader of
@@ -102,19 +106,19 @@ class Loaders:
         """A live record of `cls` by primary key (None when missing or deleted)."""
         table = cls.MODEL.__table__
         primary = table.primary_key.columns.values()[0].name
-        statement = _by_key(table, primary, self._dialect)
+        statement, fetch = _by_key(table, primary, self._dialect), self._fetch
 
         async def load(keys: list[Any]) -> dict[Any, V]:
-            return {row[primary]: build(cls, row) for row in await self._fetch(statement, {"keys": keys})}
+            return {row[primary]: build(cls, row) for row in await fetch(statement, {"keys": keys})}
 
         return self._batch(("node", cls), load, lambda: None)
 
     def related(self, cls: type[V], column: str) -> Batch[Any, list[V]]:
         """Every live row of `cls` whose `column` equals the key, in primary-key order."""
-        statement = _by_key(cls.MODEL.__table__, column, self._dialect, ordered=True)
+        statement, fetch = _by_key(cls.MODEL.__table__, column, self._dialect, ordered=True), self._fetch
 
         async def load(keys: list[Any]) -> dict[Any, list[V]]:
-            return await self._grouped(statement, column, keys, lambda row: build(cls, row))
+            return await _grouped(fetch, statement, column, keys, partial(build, cls))
 
         return self._batch(("related", cls, column), load, list)
 
@@ -122,9 +126,9 @@ class Loaders:
         self, table: sa.Table, subject_type: EntityType, make: Callable[[RowMapping], V]
     ) -> Batch[Any, list[V]]:
         """Rows of a generic-relation table (aliases, citations, tags…) hanging off one kind of subject."""
-        statement = _attached_to(table, subject_type, self._dialect)
+        statement, fetch = _attached_to(table, subject_type, self._dialect), self._fetch
 
         async def load(keys: list[Any]) -> dict[Any, list[V]]:
-            return await self._grouped(statement, "subject_id", keys, make)
+            return await _grouped(fetch, statement, "subject_id", keys, make)
 
         return self._batch(("attached", table.name, subject_type), load, list)

@@ -33,6 +33,7 @@ cache hands them the same document), unless a directive makes the selection depe
 variables: then each request makes its own. Making them was a tenth of a detail page's time.
 """
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
@@ -44,6 +45,7 @@ from graphql import (
     GraphQLID,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     GraphQLString,
     OperationDefinitionNode,
     Undefined,
@@ -104,6 +106,14 @@ class PlainFieldExecutor(StrawberryExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # graphql-core hands resolvers its own bound methods (`info.async_helpers`), kept on the
+        # executor: a reference cycle that kept each request's executor, context, loaders and every
+        # object they loaded alive until a garbage collection. Weak, they are freed when the
+        # request ends; nothing calls them after it (resolvers and graphql-core run while the
+        # executor does, and @defer/@stream, whose sub-executors could outlive it, are not enabled).
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weak(self.gather_async_work), track=_weak(self.track_async_work)
+        )
         # Field middleware keeps every field on graphql-core's path, and so does the app's setting
         # (a context without settings, as tests' own schemas have, takes the plain path).
         settings = getattr(self.context_value, "settings", None)
@@ -230,6 +240,16 @@ def _has_directives(nodes: list[Any]) -> bool:
             if selection.directives or (getattr(selection, "selection_set", None) and _has_directives([selection])):
                 return True
     return False
+
+
+def _weak(method: Callable) -> Callable:
+    """`method`, called through a weak reference to its object."""
+    reference = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> Any:
+        return reference()(*args)
+
+    return call
 
 
 def _has_middleware(manager: Any) -> bool:

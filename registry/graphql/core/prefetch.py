@@ -17,7 +17,7 @@ that forgot to prefetch fails loudly instead of answering with an empty list.
 
 import importlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -116,22 +116,25 @@ def _type_names(cls: type) -> set[str]:
     return {definition.name, *(interface.name for interface in definition.interfaces)}
 
 
+def _fields(items: Iterable[Selection], type_names: set[str] | None = None) -> Iterator[SelectedField]:
+    """The fields of `items`, through the fragments that apply to a type of `type_names` (every
+    fragment when None). A generator, not a nested recursive function: such a function refers to
+    itself through its closure, a reference cycle per call left for the garbage collector."""
+    for item in items:
+        if isinstance(item, SelectedField):
+            yield item
+        elif type_names is None or item.type_condition is None or item.type_condition in type_names:
+            yield from _fields(item.selections, type_names)
+
+
 def _requested(cls: type, selections: Iterable[Selection]) -> dict[str, list[Selection]]:
     """The relationship fields of `cls` that `selections` ask for, with their merged sub-selections."""
-    specs, names, type_names = _related_specs(cls), _graphql_names(cls), _type_names(cls)
+    specs, names = _related_specs(cls), _graphql_names(cls)
     requested: dict[str, list[Selection]] = defaultdict(list)
-
-    def walk(items: Iterable[Selection]) -> None:
-        for item in items:
-            if isinstance(item, SelectedField):
-                python_name = names.get(item.name)
-                if python_name in specs:
-                    requested[python_name] += item.selections
-            elif isinstance(item, (InlineFragment, FragmentSpread)):
-                if item.type_condition is None or item.type_condition in type_names:
-                    walk(item.selections)
-
-    walk(selections)
+    for field in _fields(selections, _type_names(cls)):
+        python_name = names.get(field.name)
+        if python_name in specs:
+            requested[python_name] += field.selections
     return requested
 
 
@@ -170,16 +173,5 @@ def selections_under(selections: Iterable[Selection], *path: str) -> list[Select
     """The selections found by following field names `path` (through fragments) from `selections`."""
     current = list(selections)
     for name in path:
-        found: list[Selection] = []
-
-        def walk(items: Iterable[Selection]) -> None:
-            for item in items:
-                if isinstance(item, SelectedField):
-                    if item.name == name:
-                        found.extend(item.selections)
-                else:
-                    walk(item.selections)
-
-        walk(current)
-        current = found
+        current = [below for field in _fields(current) if field.name == name for below in field.selections]
     return current
