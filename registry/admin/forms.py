@@ -67,12 +67,13 @@ def _date(label: str) -> StringField:
 
 def _enum(label: str, enum: type[StrEnum], optional: bool = False) -> SelectField:
     choices = ([("", "—")] if optional else []) + [(m.value, m.value.replace("_", " ")) for m in enum]
-    return SelectField(label, choices=choices)
+    # the service checks the value and says why; WTForms' "Not a valid choice" would name nothing
+    return SelectField(label, choices=choices, validate_choice=False)
 
 
 def _picker(label: str, choices: list[tuple[str, str]]) -> SelectField:
     """A searchable drop-down of records by name (select2, shipped with sqladmin); submits the slug."""
-    return SelectField(label, choices=[("", "—"), *choices], render_kw={"data-role": "picker"})
+    return SelectField(label, choices=[("", "—"), *choices], render_kw={"data-role": "picker"}, validate_choice=False)
 
 
 def _rows(row_form: type[Form], label: str) -> FieldList:
@@ -241,7 +242,7 @@ def errors_to_form(form: Form, errors: list[FieldError], places: dict[str, list[
             if inner == "citations" and entry is not None:
                 inner = parts[4] if len(parts) > 4 else "source"  # a relation row's own citation fields
             target = entry.form._fields.get(inner) if entry is not None and inner else None
-        if target is None or isinstance(target, FieldList):
+        if target is None or isinstance(target, (FieldList, HiddenField)):  # hidden: the version
             unplaced.append(str(error))
             continue
         target.errors = [*target.errors, error.message]
