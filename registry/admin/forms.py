@@ -56,19 +56,22 @@ class RecordForm(Form):
                         field.append_entry()
 
 
+_INPUT = {"class": "form-control"}
+
+
 def _text(label: str, max_length: int, **kwargs) -> StringField:
-    return StringField(label, [validators.Optional(), validators.Length(max=max_length)], **kwargs)
+    return StringField(label, [validators.Optional(), validators.Length(max=max_length)], render_kw=_INPUT, **kwargs)
 
 
 def _date(label: str) -> StringField:
     return StringField(label, [validators.Optional(), validators.Length(max=40)], description=PARTIAL_DATE_HELP,
-                       render_kw={"placeholder": "YYYY, YYYY-MM or YYYY-MM-DD", "data-partial-date": "1"})
+                       render_kw={**_INPUT, "placeholder": "YYYY, YYYY-MM or YYYY-MM-DD"})
 
 
 def _enum(label: str, enum: type[StrEnum], optional: bool = False) -> SelectField:
     choices = ([("", "—")] if optional else []) + [(m.value, m.value.replace("_", " ")) for m in enum]
     # the service checks the value and says why; WTForms' "Not a valid choice" would name nothing
-    return SelectField(label, choices=choices, validate_choice=False)
+    return SelectField(label, choices=choices, validate_choice=False, render_kw={"class": "form-select"})
 
 
 def _picker(label: str, choices: list[tuple[str, str]]) -> SelectField:
@@ -94,7 +97,7 @@ class IdentifierRow(Form):
 def _citation_row(sources: list[tuple[str, str]]) -> type[Form]:
     class CitationRow(Form):
         source = _picker("Source", sources)
-        excerpt = TextAreaField("Excerpt", [validators.Optional(), validators.Length(max=1000)], render_kw={"rows": 2})
+        excerpt = TextAreaField("Excerpt", [validators.Optional(), validators.Length(max=1000)], render_kw={**_INPUT, "rows": 2})
         locator = _text("Locator", 100)
 
     return CitationRow
@@ -105,7 +108,7 @@ def _relation_row(sources: list[tuple[str, str]], **fields) -> type[Form]:
     return type("RelationRow", (Form,), {
         **fields,
         "source": _picker("Source", sources),
-        "excerpt": TextAreaField("Excerpt", [validators.Optional(), validators.Length(max=1000)], render_kw={"rows": 2}),
+        "excerpt": TextAreaField("Excerpt", [validators.Optional(), validators.Length(max=1000)], render_kw={**_INPUT, "rows": 2}),
         "locator": _text("Locator", 100),
         "more_citations": HiddenField(validators=[validators.Length(max=20_000)]),
     })
@@ -124,17 +127,6 @@ async def form_for(kind: str, session: AsyncSession) -> type[RecordForm]:
     sources = await _choices(session, Source, Source.title)
     countries = await _choices(session, Country, Country.name)
     organizations = await _choices(session, Organization, Organization.name)
-    common = {
-        "slug": _text("Slug", 120, description="left empty on create: made from the name"),
-        "country": _picker("Country", countries),
-        "description": TextAreaField("Description", [validators.Optional(), validators.Length(max=20_000)]),
-    }
-    collections = {
-        "aliases": _rows(AliasRow, "Aliases"),
-        "identifiers": _rows(IdentifierRow, "Identifiers"),
-        "citations": _rows(_citation_row(sources), "Citations"),
-        "version": HiddenField(),
-    }
     if kind == "organization":
         own = {
             "name": _text("Name", 300), "kind": _enum("Kind", OrganizationKind),
@@ -161,6 +153,19 @@ async def form_for(kind: str, session: AsyncSession) -> type[RecordForm]:
         }
     else:
         raise LookupError(f"no form for {kind}")
+    # made after the record's own fields: a form's fields render in the order they were made
+    common = {
+        "slug": _text("Slug", 120, description="left empty on create: made from the name"),
+        "country": _picker("Country", countries),
+        "description": TextAreaField("Description", [validators.Optional(), validators.Length(max=20_000)],
+                                     render_kw={**_INPUT, "rows": 4}),
+    }
+    collections = {
+        "aliases": _rows(AliasRow, "Aliases"),
+        "identifiers": _rows(IdentifierRow, "Identifiers"),
+        "citations": _rows(_citation_row(sources), "Citations"),
+        "version": HiddenField(),
+    }
     return type(f"{kind.title()}Form", (RecordForm,), {**own, **common, **collections})
 
 
