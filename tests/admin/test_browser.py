@@ -47,7 +47,9 @@ def server(request, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator["playwright_api.Browser"]:
+def browser(server) -> Iterator["playwright_api.Browser"]:
+    # after the server and gone before it: Playwright's loop must not be running while the
+    # database helpers (asyncio.run) create or drop a PostgreSQL database
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
