@@ -20,6 +20,10 @@ STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
 
+# production refuses the default admin secret (registry/app.py)
+TEST_ADMIN_SECRET = "test-admin-secret-" + "x" * 32
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -130,7 +134,8 @@ class ServerProcess:
 
 
 def _env(database_url: str) -> dict[str, str]:
-    return {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_ENV": "production"}
+    return {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_ENV": "production",
+            "REGISTRY_ADMIN_SECRET": TEST_ADMIN_SECRET}
 
 
 def registry_server(database_url: str, workers: int, log_dir: Path) -> ServerProcess:

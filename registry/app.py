@@ -13,7 +13,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
 
 from . import migrate
-from .config import Environment, Settings
+from .admin import mount_admin
+from .config import DEFAULT_ADMIN_SECRET, Environment, Settings
 from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
@@ -59,6 +60,10 @@ async def _client_disconnected(request: Request, _exc: ClientDisconnect) -> Resp
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or default_settings
+    if settings.env == Environment.PRODUCTION and settings.admin_secret == DEFAULT_ADMIN_SECRET:
+        # anyone could sign an admin session cookie with the public default
+        raise RuntimeError("REGISTRY_ADMIN_SECRET is the development default: set a secret of 32+ characters")
+    admin_sessions = create_sessionmaker(None)  # bound to the engine at start-up
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessions = create_sessionmaker(engine)
+        admin_sessions.configure(bind=engine)
         await _warn_if_unreachable(engine)
         _settle_heap()
         try:
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_queries_via_get=True,
     )
     app.include_router(graphql, prefix="/graphql")
+    mount_admin(app, settings, admin_sessions)
     # outermost last: every response gets the security headers, hosts are checked before the body
     # is read, and the body limit holds before the cache or GraphQL reads anything
     app.add_middleware(GraphQLResponseCache, path="/graphql", max_bytes=settings.response_cache_max_bytes)

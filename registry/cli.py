@@ -33,6 +33,8 @@ db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True
 app.add_typer(db_app, name="db")
 apikey_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
+admin_app = typer.Typer(help="Admin users of /admin: create, list, disable.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 
 MAX_TABLE_WIDTH = 300  # a table printed to a pipe
 MAX_LISTED_CHANGES = 20  # past this, the per-file table says enough (use --verbose for the list)
@@ -211,6 +213,42 @@ def apikey_revoke(name: Annotated[str, typer.Argument(help="the key's name")]) -
 
     api_key = asyncio.run(_in_transaction(lambda s: api_keys.revoke_api_key(s, name), {"name": "NAME"}))
     console.print(f"API key {api_key.name!r} revoked at {_when(api_key.revoked_at)} UTC", highlight=False)
+
+
+@admin_app.command("create-user")
+@_reports_errors
+def admin_create_user(username: Annotated[str, typer.Argument(help="the login name; the actor of the user's changes")]) -> None:
+    """Create an admin user; the password is asked for twice and only its argon2 hash is stored."""
+    from .services import admin_users
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = asyncio.run(_in_transaction(lambda s: admin_users.create_admin_user(s, username, password),
+                                       {"username": "USERNAME", "password": "password"}))
+    console.print(f"admin user {user.username!r} created: log in at /admin", highlight=False)
+
+
+@admin_app.command("list-users")
+@_reports_errors
+def admin_list_users() -> None:
+    """List admin users: name, state, created, last login."""
+    from .services import admin_users
+
+    listed = Table(Column("username", overflow="fold"), *(Column(h, no_wrap=True) for h in ("state", "created", "last login")),
+                   box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="times in UTC")
+    for user in asyncio.run(_in_transaction(admin_users.list_admin_users, {})):
+        listed.add_row(user.username, "disabled" if user.disabled else "active", _when(user.created_at),
+                       _when(user.last_login_at))
+    (console if console.is_terminal else Console(width=MAX_TABLE_WIDTH)).print(listed)
+
+
+@admin_app.command("disable-user")
+@_reports_errors
+def admin_disable_user(username: Annotated[str, typer.Argument(help="the user's login name")]) -> None:
+    """Disable an admin user: logins are refused and open sessions end at their next request."""
+    from .services import admin_users
+
+    asyncio.run(_in_transaction(lambda s: admin_users.disable_admin_user(s, username), {"username": "USERNAME"}))
+    console.print(f"admin user {username!r} disabled", highlight=False)
 
 
 @app.command("seed")

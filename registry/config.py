@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Environment", "Settings", "settings"]
+__all__ = ["DEFAULT_ADMIN_SECRET", "Environment", "Settings", "settings"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +17,9 @@ class Environment(StrEnum):
     PRODUCTION = "production"
     TEST = "test"
 
+
+# Public: anyone may sign a session cookie with it, hence refused in production (registry/app.py).
+DEFAULT_ADMIN_SECRET = "development-only-admin-secret-do-not-use-in-production"
 
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -92,6 +95,22 @@ class Settings(BaseSettings):
     )
     import_max_lines: int = Field(
         2_000_000, ge=1, description="most lines `registry import` reads; a longer file is refused"
+    )
+    # admin: the web UI at /admin (registry/admin/)
+    admin_secret: str = Field(
+        DEFAULT_ADMIN_SECRET, min_length=32,
+        description="signs admin session and CSRF cookies; production refuses to start with the default",
+    )
+    admin_session_seconds: int = Field(
+        8 * 3600, ge=60, le=30 * 24 * 3600, description="an admin login lasts this long, then asks again"
+    )
+    admin_login_free_failures: int = Field(
+        3, ge=1, le=100, description="failed admin logins per user and per address before each further "
+        "attempt must wait"
+    )
+    admin_login_max_wait_seconds: int = Field(
+        300, ge=1, le=24 * 3600, description="the longest wait imposed after repeated failed admin logins "
+        "(the wait doubles with each failure up to this)"
     )
     # perf: the read path's per-request costs (issue #14)
     access_log: bool | None = Field(

@@ -12,6 +12,7 @@ from registry.app import create_app
 from registry.config import Environment, Settings
 from registry.db import create_engine, create_sessionmaker
 from tests.utils.databases import BACKENDS, create_database, drop_database
+from tests.utils.servers import TEST_ADMIN_SECRET
 
 
 @pytest.fixture(params=BACKENDS)
@@ -49,6 +50,7 @@ def sessions(engine) -> async_sessionmaker[AsyncSession]:
 def app_settings(database_url: str, **overrides) -> Settings:
     return Settings(**{
         "database_url": database_url, "env": Environment.TEST, "trusted_hosts": ["registry.test"],
+        "admin_secret": TEST_ADMIN_SECRET,  # production refuses the default one
         **overrides,
     })
 

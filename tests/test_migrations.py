@@ -40,8 +40,18 @@ async def test_api_key_and_idempotency_tables_come_and_go_with_their_migration(e
     migrate.upgrade(empty_database)
     before = await _tables(empty_database)
     assert {"api_key", "idempotency_key"} <= before
-    migrate.downgrade(empty_database, "-1")
-    assert await _tables(empty_database) == before - {"api_key", "idempotency_key"}
+    migrate.downgrade(empty_database, "0006")
+    assert await _tables(empty_database) == before - {"api_key", "idempotency_key", "admin_user"}
+    migrate.upgrade(empty_database)
+    assert await _tables(empty_database) == before
+
+
+async def test_admin_user_table_comes_and_goes_with_its_migration(empty_database):
+    migrate.upgrade(empty_database)
+    before = await _tables(empty_database)
+    assert "admin_user" in before
+    migrate.downgrade(empty_database, "0007")
+    assert await _tables(empty_database) == before - {"admin_user"}
     migrate.upgrade(empty_database)
     assert await _tables(empty_database) == before
 

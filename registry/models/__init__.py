@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from .admin_user import AdminUser
 from .agreement import Agreement, AgreementParty, AgreementSignatory
 from .api_key import ApiKey, ApiKeyScope
 from .change import ChangeAction, ChangeKind, ChangeLog
@@ -20,6 +21,7 @@ from .source import Source
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AdminUser",
     "Agreement",
     "AgreementParty",
     "AgreementSignatory",

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from registry.config import Settings
 from tests.cli.test_db_commands import REGISTRY
+from tests.utils.servers import TEST_ADMIN_SECRET
 
 LIVENESS = 60  # seconds for the server to start or a log line to appear; only a failure takes that long
 REFUSING_DATABASE = "postgresql+asyncpg://registry:secret@127.0.0.1:1/registry"  # nothing listens on port 1
@@ -31,7 +32,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         environment = {**os.environ, "REGISTRY_DATABASE_URL": REFUSING_DATABASE, "REGISTRY_ENV": "production",
-                       "REGISTRY_DATABASE_CONNECT_TIMEOUT": "1", **environment}
+                       "REGISTRY_DATABASE_CONNECT_TIMEOUT": "1", "REGISTRY_ADMIN_SECRET": TEST_ADMIN_SECRET,
+                       **environment}
         with log.open("wb") as output:
             self.process = subprocess.Popen(
                 [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers)],

@@ -23,6 +23,10 @@ class ServerFailed(RuntimeError):
     """The registry command failed or the server did not become ready; the message has its output."""
 
 
+# production refuses the default admin secret (registry/app.py)
+TEST_ADMIN_SECRET = "test-admin-secret-" + "x" * 32
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -30,7 +34,8 @@ def free_port() -> int:
 
 
 def _environment(database_url: str) -> dict[str, str]:
-    return {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_ENV": "production"}
+    return {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_ENV": "production",
+            "REGISTRY_ADMIN_SECRET": TEST_ADMIN_SECRET}
 
 
 def run_registry(database_url: str, *arguments: str) -> None:

@@ -1,0 +1,254 @@
+"""Edit forms for records: WTForms classes that sqladmin renders, mapped onto the services' inputs.
+
+sqladmin builds forms from table columns, but a record's input (registry/services/inputs.py) is
+not its row: references are slugs, and aliases, identifiers, citations and relationship rows live
+in other tables. So each editable kind declares its form here; `to_fields` turns a submitted form
+into the service's fields and `errors_to_form` puts each ServiceError next to its field.
+
+WTForms' FieldList of FormField gives the inline rows; sqladmin has no "add a row" button, so
+every list shows its rows plus BLANK_ROWS empty ones (left empty, they are ignored).
+"""
+
+import json
+from contextvars import ContextVar
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from wtforms import Form, validators
+from wtforms.fields import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+
+from ..models import Country, Organization, Person, Source
+from ..models.enums import (
+    AliasKind,
+    OrganizationKind,
+    ProjectKind,
+    ProjectParticipantRole,
+    ProjectStatus,
+    Sector,
+)
+from ..services import FieldError
+
+__all__ = ["BLANK_ROWS", "MAX_PICKER_CHOICES", "RecordForm", "errors_to_form", "form_for", "to_fields"]
+
+BLANK_ROWS = 1
+MAX_ROWS = 200  # rows of one list in one submission
+MAX_PICKER_CHOICES = 5_000  # records offered by one picker (searched in the browser)
+PARTIAL_DATE_HELP = "as the document gives it: 1999, 2002-09 or 1996-01-16; ~ for approximate (2004~); 1996/1997 for a span"
+_current_form: ContextVar["RecordForm | None"] = ContextVar("registry_admin_form", default=None)
+
+
+def submitted_form() -> "RecordForm | None":
+    """The form of this request, as last built by sqladmin (errors go back onto it)."""
+    return _current_form.get()
+
+
+class RecordForm(Form):
+    """A record's form: remembers itself for this request and adds blank rows to its lists."""
+
+    def __init__(self, formdata=None, **kwargs):
+        super().__init__(formdata, **kwargs)
+        _current_form.set(self)
+        if formdata is None:
+            for field in self:
+                if isinstance(field, FieldList):
+                    for _ in range(BLANK_ROWS):
+                        field.append_entry()
+
+
+_INPUT = {"class": "form-control"}
+
+
+def _text(label: str, max_length: int, **kwargs) -> StringField:
+    return StringField(label, [validators.Optional(), validators.Length(max=max_length)], render_kw=_INPUT, **kwargs)
+
+
+def _date(label: str) -> StringField:
+    return StringField(label, [validators.Optional(), validators.Length(max=40)], description=PARTIAL_DATE_HELP,
+                       render_kw={**_INPUT, "placeholder": "YYYY, YYYY-MM or YYYY-MM-DD"})
+
+
+def _enum(label: str, enum: type[StrEnum], optional: bool = False) -> SelectField:
+    choices = ([("", "—")] if optional else []) + [(m.value, m.value.replace("_", " ")) for m in enum]
+    # the service checks the value and says why; WTForms' "Not a valid choice" would name nothing
+    return SelectField(label, choices=choices, validate_choice=False, render_kw={"class": "form-select"})
+
+
+def _picker(label: str, choices: list[tuple[str, str]]) -> SelectField:
+    """A searchable drop-down of records by name (select2, shipped with sqladmin); submits the slug."""
+    return SelectField(label, choices=[("", "—"), *choices], render_kw={"data-role": "picker"}, validate_choice=False)
+
+
+def _rows(row_form: type[Form], label: str) -> FieldList:
+    return FieldList(FormField(row_form), label, max_entries=MAX_ROWS)
+
+
+class AliasRow(Form):
+    name = _text("Alias", 300)
+    lang = _text("Language", 20, default="en")
+    kind = _enum("Kind", AliasKind, optional=True)
+
+
+class IdentifierRow(Form):
+    scheme = _text("Scheme", 50)
+    value = _text("Value", 200)
+
+
+def _citation_row(sources: list[tuple[str, str]]) -> type[Form]:
+    class CitationRow(Form):
+        source = _picker("Source", sources)
+        excerpt = TextAreaField("Excerpt", [validators.Optional(), validators.Length(max=1000)], render_kw={**_INPUT, "rows": 2})
+        locator = _text("Locator", 100)
+
+    return CitationRow
+
+
+def _relation_row(sources: list[tuple[str, str]], **fields) -> type[Form]:
+    """A relationship row with its first citation editable and any others kept as they were."""
+    return type("RelationRow", (Form,), {
+        **fields,
+        "source": _picker("Source", sources),
+        "excerpt": TextAreaField("Excerpt", [validators.Optional(), validators.Length(max=1000)], render_kw={**_INPUT, "rows": 2}),
+        "locator": _text("Locator", 100),
+        "more_citations": HiddenField(validators=[validators.Length(max=20_000)]),
+    })
+
+
+async def _choices(session: AsyncSession, model, label) -> list[tuple[str, str]]:
+    key = model.code if model is Country else model.slug
+    statement = sa.select(key, label).order_by(label).limit(MAX_PICKER_CHOICES)
+    if model is not Country:
+        statement = statement.where(model.deleted_at.is_(None))
+    return [(k, f"{name} ({k})") for k, name in (await session.execute(statement)).all()]
+
+
+async def form_for(kind: str, session: AsyncSession) -> type[RecordForm]:
+    """The form class of a kind, its pickers filled from the database."""
+    sources = await _choices(session, Source, Source.title)
+    countries = await _choices(session, Country, Country.name)
+    organizations = await _choices(session, Organization, Organization.name)
+    if kind == "organization":
+        own = {
+            "name": _text("Name", 300), "kind": _enum("Kind", OrganizationKind),
+            "city": _text("City", 100), "parent": _picker("Parent organization", organizations),
+            "founded": _date("Founded"), "dissolved": _date("Dissolved"),
+        }
+    elif kind == "person":
+        position = _relation_row(sources, organization=_picker("Organization", organizations),
+                                 title=_text("Title", 300), period=_date("Period"), as_of=_date("As of"))
+        own = {
+            "display_name": _text("Display name", 200), "given_name": _text("Given name", 100),
+            "family_name": _text("Family name", 100), "patronymic": _text("Patronymic", 100),
+            "positions": _rows(position, "Positions"),
+        }
+    elif kind == "project":
+        people = await _choices(session, Person, Person.display_name)
+        participant = _relation_row(sources, organization=_picker("Organization", organizations),
+                                    person=_picker("Person", people),
+                                    role=_enum("Role", ProjectParticipantRole, optional=True))
+        own = {
+            "title": _text("Title", 300), "kind": _enum("Kind", ProjectKind), "sector": _enum("Sector", Sector),
+            "status": _enum("Status", ProjectStatus), "planned": _date("Planned"), "actual": _date("Actual"),
+            "location": _text("Location", 200), "participants": _rows(participant, "Participants"),
+        }
+    else:
+        raise LookupError(f"no form for {kind}")
+    # made after the record's own fields: a form's fields render in the order they were made
+    common = {
+        "slug": _text("Slug", 120, description="left empty on create: made from the name"),
+        "country": _picker("Country", countries),
+        "description": TextAreaField("Description", [validators.Optional(), validators.Length(max=20_000)],
+                                     render_kw={**_INPUT, "rows": 4}),
+    }
+    collections = {
+        "aliases": _rows(AliasRow, "Aliases"),
+        "identifiers": _rows(IdentifierRow, "Identifiers"),
+        "citations": _rows(_citation_row(sources), "Citations"),
+        "version": HiddenField(),
+    }
+    return type(f"{kind.title()}Form", (RecordForm,), {**own, **common, **collections})
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean(row: dict) -> dict:
+    return {name: None if _blank(value) else value for name, value in row.items()}
+
+
+_ROW_KEYS = {"aliases": ("name",), "identifiers": ("scheme", "value"), "citations": ("source", "excerpt")}
+
+
+def _relation_citations(row: dict) -> list[dict]:
+    kept = json.loads(row.pop("more_citations") or "[]")
+    source, excerpt, locator = row.pop("source"), row.pop("excerpt"), row.pop("locator")
+    first = [{"source": source, "excerpt": excerpt, "locator": locator}] if source or excerpt else []
+    return first + (kept if isinstance(kept, list) else [])
+
+
+def to_fields(form: Form) -> tuple[dict, dict[str, list[int]]]:
+    """The service fields of a submitted form, and for each list the form row of each kept row
+    (blank rows are dropped, so row 2 of the input may be row 3 of the form)."""
+    fields, places = {}, {}
+    for field in form:
+        if field.name == "version" or field.name == "csrf_token":
+            continue
+        if isinstance(field, FieldList):
+            rows, kept = [], []
+            for i, entry in enumerate(field.entries):
+                row = _clean(dict(entry.data))
+                keys = _ROW_KEYS.get(field.name)
+                if keys is None:
+                    row["citations"] = _relation_citations(row)
+                    if all(value is None or value == [] for value in row.values()):
+                        continue
+                elif all(row.get(key) is None for key in keys):
+                    continue
+                rows.append({k: v for k, v in row.items() if v is not None})
+                kept.append(i)
+            fields[field.name], places[field.name] = rows, kept
+        else:
+            fields[field.name] = None if _blank(field.data) else field.data
+    if fields.get("slug") is None:
+        fields.pop("slug", None)  # made from the name on create; kept as it is on edit
+    return fields, places
+
+
+def from_snapshot(snapshot: dict, form_class: type[Form]) -> dict:
+    """Form data from a record's snapshot (its service input): relationship rows show their first citation."""
+    data = dict(snapshot)
+    for field_name, field in form_class.__dict__.items():
+        unbound = getattr(field, "field_class", None)
+        if unbound is not FieldList or field_name in _ROW_KEYS:
+            continue
+        rows = []
+        for row in snapshot.get(field_name, []):
+            row = dict(row)
+            citations = row.pop("citations", [])
+            first = citations[0] if citations else {}
+            rows.append({**row, "source": first.get("source"), "excerpt": first.get("excerpt"),
+                         "locator": first.get("locator"), "more_citations": json.dumps(citations[1:])})
+        data[field_name] = rows
+    return data
+
+
+def errors_to_form(form: Form, errors: list[FieldError], places: dict[str, list[int]]) -> list[str]:
+    """Put each error on its form field; the messages that name no field of the form."""
+    unplaced = []
+    for error in errors:
+        parts = error.field.split(".")
+        target = form._fields.get(parts[0])
+        if target is not None and isinstance(target, FieldList) and len(parts) >= 2 and parts[1].isdigit():
+            index = int(parts[1])
+            row_places = places.get(parts[0], [])
+            entry = target.entries[row_places[index]] if index < len(row_places) else None
+            inner = parts[2] if len(parts) > 2 else None
+            if inner == "citations" and entry is not None:
+                inner = parts[4] if len(parts) > 4 else "source"  # a relation row's own citation fields
+            target = entry.form._fields.get(inner) if entry is not None and inner else None
+        if target is None or isinstance(target, (FieldList, HiddenField)):  # hidden: the version
+            unplaced.append(str(error))
+            continue
+        target.errors = [*target.errors, error.message]
+    return unplaced
