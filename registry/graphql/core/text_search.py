@@ -94,8 +94,9 @@ def _trigrams(text: str) -> list[str]:
 
 
 def _fts(table: str, expression: str) -> sa.TextClause:
+    # unique: one statement may ask the same FTS table several times (a subquery per word)
     return sa.text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts").bindparams(
-        fts=expression).columns(sa.column("rowid"))
+        sa.bindparam("fts", expression, unique=True)).columns(sa.column("rowid"))
 
 
 def correction_candidates(words: list[Word], dialect: str) -> sa.CompoundSelect | sa.Select | None:
