@@ -76,10 +76,17 @@ class SearchHit:
     matched_name: str = strawberry.field(
         description="The name or alias that matched; for a description or citation match, the record's name")
     matched_in: SearchMatch = strawberry.field(description="Which text of the record matched best")
-    highlight: SearchHighlight = strawberry.field(description="That text around the match, the match located")
+    matched_text: strawberry.Private[str]
+    words: strawberry.Private[list[QueryWord]]
     score: float = strawberry.field(
         description="The ranking tier, higher first: 7 exact name, 6 exact alias, 5 prefix, 4 whole words, "
                     "3 inside a name, 2 spelling correction, 1 description, 0 citation excerpt")
+
+    @strawberry.field(description="That text around the match, the match located")
+    def highlight(self) -> SearchHighlight:  # worked out only when asked for
+        shown = highlight(self.matched_text, SearchField(self.matched_in.value), self.words)
+        return SearchHighlight(text=shown.snippet, marked=shown.marked,
+                               spans=[TextSpan(start=start, length=length) for start, length in shown.spans])
 
 
 @strawberry.type(description="How many records of one kind match a search")
@@ -167,13 +174,8 @@ class SearchQuery:
             node = nodes.get((EntityType(hit["subject_type"]), hit["subject_id"]))
             if node is None:
                 continue
-            field = SearchField(hit["field"])
-            shown = highlight(hit["text"], field, words)
-            results.append(SearchHit(
-                node=node, matched_name=hit["name"], matched_in=SearchMatch(field.value), score=float(hit["tier"]),
-                highlight=SearchHighlight(text=shown.snippet, marked=shown.marked,
-                                          spans=[TextSpan(start=s, length=n) for s, n in shown.spans]),
-            ))
+            results.append(SearchHit(node=node, matched_name=hit["name"], matched_in=SearchMatch(hit["field"]),
+                                     matched_text=hit["text"], words=words, score=float(hit["tier"])))
         await prefetch(info, [r.node for r in results], selections_under(info.selected_fields[0].selections, "node"))
         return results
 
