@@ -28,8 +28,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.types import Receive, Scope, Send
 
-from registry.partial_date import PartialDate
 from registry.graphql.core.text_search import correct, correction_candidates
+from registry.partial_date import PartialDate
 from registry.search_text import analyse
 
 from . import floor_sql, queries

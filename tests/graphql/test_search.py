@@ -10,9 +10,13 @@ import sqlalchemy as sa
 
 from registry import migrate
 from registry.db import StatementLog, create_engine
-from registry.graphql.core.text_search import MAX_CORRECTION_CANDIDATES, MAX_QUERY_WORDS, correction_candidates
+from registry.graphql.core.text_search import (
+    MAX_CORRECTION_CANDIDATES,
+    MAX_QUERY_WORDS,
+    QueryWord,
+    correction_candidates,
+)
 from registry.graphql.search.highlight import SNIPPET_LENGTH, highlight
-from registry.graphql.core.text_search import QueryWord
 from registry.models import SearchField
 from registry.search_text import analyse
 from tests.conftest import app_settings, asgi_client

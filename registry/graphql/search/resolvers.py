@@ -112,13 +112,17 @@ def _tier(words: list[QueryWord], compact: str) -> sa.ColumnElement:
     )
 
 
+def _tie_breaks(field: sa.ColumnElement, text: sa.ColumnElement, dialect: str) -> tuple:
+    """Name before alias before description before excerpt, shorter text first, then code points."""
+    field_order = sa.case(*[(field == value, rank) for value, rank in _FIELD_ORDER.items()])
+    code_points = text.collate("C") if dialect == "postgresql" else text  # SQLite compares code points
+    return field_order, sa.func.length(text), code_points
+
+
 def _ranked(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None, first: int) -> sa.Select:
     c = _entries.c
-    compact = "".join(w.word.folded for w in words)
-    field_order = sa.case(*[(c.field == field, rank) for field, rank in _FIELD_ORDER.items()])
-    text_order = c.text.collate("C") if dialect == "postgresql" else c.text  # code points, as SQLite
-    tier = _tier(words, compact)
-    best_first = (tier.desc(), field_order, sa.func.length(c.text), text_order)
+    tier = _tier(words, "".join(w.word.folded for w in words))
+    best_first = (tier.desc(), *_tie_breaks(c.field, c.text, dialect))
     entries = (
         sa.select(c.subject_type, c.subject_id, c.field, c.text, tier.label("tier"),
                   sa.func.row_number().over(partition_by=(c.subject_type, c.subject_id), order_by=best_first)
@@ -129,13 +133,11 @@ def _ranked(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None
     name = sa.select(c.text).where(c.subject_type == entries.c.subject_type, c.subject_id == entries.c.subject_id,
                                    c.field == SearchField.NAME).limit(1).scalar_subquery()
     e = entries.c
-    best_order = sa.case(*[(e.field == field, rank) for field, rank in _FIELD_ORDER.items()])
-    best_text = e.text.collate("C") if dialect == "postgresql" else e.text
     return (
         sa.select(e.subject_type, e.subject_id, e.field, e.text, e.tier,
                   sa.case((e.field.in_(_NAMES), e.text), else_=sa.func.coalesce(name, e.text)).label("name"))
         .where(e.place == 1)
-        .order_by(e.tier.desc(), best_order, sa.func.length(e.text), best_text, e.subject_type, e.subject_id)
+        .order_by(e.tier.desc(), *_tie_breaks(e.field, e.text, dialect), e.subject_type, e.subject_id)
         .limit(first)
     )
 
