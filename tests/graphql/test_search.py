@@ -16,7 +16,7 @@ from registry.graphql.core.text_search import (
     QueryWord,
     correction_candidates,
 )
-from registry.graphql.search.highlight import SNIPPET_LENGTH, highlight
+from registry.graphql.search.highlight import MAX_SCANNED, SNIPPET_LENGTH, highlight
 from registry.models import SearchField
 from registry.search_text import analyse
 from tests.conftest import app_settings, asgi_client
@@ -156,6 +156,14 @@ def test_a_long_text_is_cut_around_its_first_match():
     assert shown.snippet.startswith("…") and shown.snippet.endswith("…")
     (start, length), = shown.spans
     assert shown.snippet[start:start + length] == "Pavlodar"
+
+
+def test_a_huge_text_is_looked_through_only_so_far():
+    words = [QueryWord(w) for w in analyse("Pavlodar")]
+    early = highlight("Pavlodar " + "word " * 200_000, SearchField.DESCRIPTION, words)
+    late = highlight("word " * 200_000 + "Pavlodar", SearchField.DESCRIPTION, words)
+    assert early.spans == [(0, len("Pavlodar"))]
+    assert late.spans == [] and len(late.snippet) <= SNIPPET_LENGTH + 1 and MAX_SCANNED < 1_000_000
 
 
 @pytest.mark.parametrize("query", ["Belneftekhim", "refinery", "Nazrbayev", "dump trucks", "Pavlodar"])

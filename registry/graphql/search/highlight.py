@@ -14,9 +14,12 @@ from ...models import SearchField
 from ...search_text import analyse
 from ..core.text_search import QueryWord
 
-__all__ = ["SNIPPET_LENGTH", "Highlighted", "highlight"]
+__all__ = ["MAX_SCANNED", "SNIPPET_LENGTH", "Highlighted", "highlight"]
 
 SNIPPET_LENGTH = 160  # characters of a long description or excerpt shown around its first match
+# Descriptions have no length limit: only this much of a text is looked through for matches, so
+# a hit costs the same however long its text (a match further on is shown unmarked, from the start).
+MAX_SCANNED = 10_000
 _CONTEXT_BEFORE = 50
 _ELLIPSIS = "…"
 _TOKEN = re.compile(r"\w+")
@@ -49,7 +52,7 @@ def _window(text: str, first: int) -> tuple[int, int]:
 
 def highlight(text: str, field: SearchField, words: list[QueryWord]) -> Highlighted:
     in_name = field in (SearchField.NAME, SearchField.ALIAS)
-    found = [(m.start(), m.end()) for m in _TOKEN.finditer(text) if _matches(m.group(), words, in_name)]
+    found = [(m.start(), m.end()) for m in _TOKEN.finditer(text, 0, MAX_SCANNED) if _matches(m.group(), words, in_name)]
     start, end = _window(text, found[0][0] if found else 0)
     prefix = _ELLIPSIS if start else ""
     snippet = prefix + text[start:end] + (_ELLIPSIS if end < len(text) else "")
