@@ -4,7 +4,8 @@ A plain ASGI app, served by uvicorn exactly as `registry serve` serves the real 
 loop, same HTTP parser, no access log as in production), on the same driver (asyncpg or aiosqlite through a
 SQLAlchemy async engine). It knows only the benchmark's query texts (bench/queries.py): each
 request is answered by ONE hand-written SQL statement whose single value is the response body,
-built by the database (bench/floor_sql.py). Python only decodes the arguments (cursor, global
+built by the database (bench/floor_sql.py); search first reads its typo corrections with the
+server's own dictionary statement, as the server does. Python only decodes the arguments (cursor, global
 id, search words, date window) and copies the database's text to the socket. No GraphQL
 parsing, no validation, no objects, no response cache.
 
@@ -13,9 +14,10 @@ parsing, no validation, no objects, no response cache.
 
 import base64
 import binascii
+import inspect
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,8 +28,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.types import Receive, Scope, Send
 
+from registry.graphql.core.text_search import correct, correction_candidates
 from registry.partial_date import PartialDate
-from registry.search_text import fold_tokens
+from registry.search_text import analyse
 
 from . import floor_sql, queries
 
@@ -72,7 +75,7 @@ class Floor:
         self.dialect = floor_sql.DIALECTS[sa.make_url(database_url).get_backend_name()]
         self.engine: AsyncEngine | None = None
         self.reader: AsyncEngine | None = None  # the engine in autocommit, as the server reads
-        self.statements: dict[str, Callable[[dict], Statement]] = {
+        self.statements: dict[str, Callable[[dict], Statement | Awaitable[Statement]]] = {
             queries.PROJECT_PAGE: self._project_page,
             queries.PROJECT_DETAIL: self._project_detail,
             queries.SEARCH: self._search,
@@ -102,11 +105,17 @@ class Floor:
             raise BadRequest("id: the floor only knows projects")
         return floor_sql.project_detail(self.dialect), {"id": self.dialect.uuid_value(project_id)}
 
-    def _search(self, variables: dict) -> Statement:
-        words = fold_tokens(variables.get("query") or "")
+    async def _search(self, variables: dict) -> Statement:
+        # Typo corrections need their own statement first, as on the server (its own builder:
+        # the dictionary lookup is not what the floor measures, the ranked search is).
+        words = list({word.folded: word for word in analyse(variables.get("query") or "")}.values())
         if not words:
             raise BadRequest("query: needs at least one letter or digit")
-        return floor_sql.search(self.dialect, words)
+        candidates = correction_candidates(words, self.engine.dialect.name)
+        if candidates is not None:
+            async with self.reader.connect() as connection:
+                rows = (await connection.execute(candidates)).all()
+        return floor_sql.search(self.dialect, correct(words, rows if candidates is not None else []))
 
     def _timeline(self, variables: dict) -> Statement:
         start = PartialDate.parse(variables["from"]).lower if variables.get("from") else None
@@ -154,7 +163,8 @@ class Floor:
             statement = self.statements.get(query)
             if statement is None:
                 raise BadRequest("the floor answers only the benchmark's queries")
-            return 200, await self._answer(*statement(variables))
+            built = statement(variables)
+            return 200, await self._answer(*(await built if inspect.isawaitable(built) else built))
         except (BadRequest, orjson.JSONDecodeError) as exc:
             return 400, orjson.dumps({"errors": [{"message": str(exc)}]})
 

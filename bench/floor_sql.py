@@ -10,6 +10,8 @@ only, the same ordering and tie-breakers, the same search scoring).
 from datetime import date
 from functools import lru_cache
 
+from registry.graphql.core.text_search import QueryWord
+
 __all__ = ["DIALECTS", "Dialect", "project_detail", "project_page", "search", "timeline"]
 
 
@@ -48,11 +50,9 @@ class Dialect:
     def date_value(self, value: date):
         return value
 
-    def matching(self, words: list[str]) -> tuple[list[str], dict]:
-        """WHERE terms (on search_entry e) holding every folded word: LIKE, served by the pg_trgm index."""
-        return [f"e.folded LIKE :word{i}" for i in range(len(words))], {
-            f"word{i}": f"%{word}%" for i, word in enumerate(words)
-        }
+    def matching(self, words: list[QueryWord]) -> tuple[list[str], dict]:
+        """WHERE terms (on search_entry e) every query word matches: LIKE, served by the pg_trgm indexes."""
+        return _like_terms(words, 0)
 
     def document(self, expression: str) -> str:
         return f"({expression})::text"
@@ -88,15 +88,15 @@ class SQLite(Dialect):
     def date_value(self, value: date):
         return value.isoformat()
 
-    def matching(self, words: list[str]) -> tuple[list[str], dict]:
+    def matching(self, words: list[QueryWord]) -> tuple[list[str], dict]:
         # As the server does: the FTS5 trigram table for words of 3+ letters, LIKE for shorter ones.
-        long_words = [w for w in words if len(w) >= 3]
-        short_words = [w for w in words if len(w) < 3]
-        terms = [f"e.folded LIKE :word{i}" for i in range(len(short_words))]
-        params = {f"word{i}": f"%{word}%" for i, word in enumerate(short_words)}
+        long_words = [w for w in words if len(w.word.folded) >= 3]
+        terms, params = _like_terms([w for w in words if len(w.word.folded) < 3], 0)
         if long_words:
             terms.append("e.id IN (SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH :fts)")
-            params["fts"] = " AND ".join(f'"{w}"' for w in long_words)
+            params["fts"] = " AND ".join(
+                "(" + " OR ".join([f'folded : "{w.word.folded}"'] + [f'terms : " {s} "' for s in w.stems]) + ")"
+                for w in long_words)
         return terms, params
 
     def document(self, expression: str) -> str:
@@ -104,6 +104,19 @@ class SQLite(Dialect):
 
 
 DIALECTS = {"postgresql": Dialect(), "sqlite": SQLite()}
+
+
+def _like_terms(words: list[QueryWord], first: int) -> tuple[list[str], dict]:
+    """Per word: its folded form inside a name, or its stem or a correction a whole word."""
+    terms, params = [], {}
+    for i, word in enumerate(words, first):
+        params[f"f{i}"] = f"%{word.word.folded}%"
+        options = [f"e.folded LIKE :f{i}"]
+        for j, stem in enumerate(word.stems):
+            params[f"s{i}_{j}"] = f"% {stem} %"
+            options.append(f"e.terms LIKE :s{i}_{j}")
+        terms.append("(" + " OR ".join(options) + ")")
+    return terms, params
 
 
 def _optional(column: str, expression: str) -> str:
@@ -205,31 +218,56 @@ _SEARCHED = {
 }
 
 
-def search(d: Dialect, words: list[str], first: int = 20) -> tuple[str, dict]:
-    """Q3, for query words already folded (registry.search_text). Returns the statement and its parameters."""
+_FIELD_RANK = "CASE e.field WHEN 'name' THEN 0 WHEN 'alias' THEN 1 WHEN 'description' THEN 2 ELSE 3 END"
+
+
+def search(d: Dialect, words: list[QueryWord], first: int = 20) -> tuple[str, dict]:
+    """Q3, for query words already folded, stemmed and corrected (registry.graphql.core.text_search,
+    as the server). Returns the statement and its parameters. The tiers are the server's."""
     terms, params = d.matching(words)
-    folded = " ".join(words)
-    params |= {"folded": folded, "prefix": f"{folded}%"}
-    score = ("CASE WHEN e.folded = :folded THEN 3.0 WHEN e.folded LIKE :prefix THEN 2.0 ELSE 1.0 END "
-             "+ CASE WHEN e.is_primary THEN 0.5 ELSE 0.0 END")
-    # as the server: min() over "0<name>" / "1<alias>" names the preferred name when it matched
-    preferred_first = "CASE WHEN e.is_primary THEN '0' ELSE '1' END || e.text"
+    params |= {"compact": "".join(w.word.folded for w in words),
+               "prefix": "".join(w.word.folded for w in words) + "%"}
+    whole, inside = [], []
+    for i, word in enumerate(words):
+        params[f"w{i}"] = f"% {word.word.stem} %"
+        whole.append(f"e.terms LIKE :w{i}")
+        inside.append(f"(e.folded LIKE :f{i} OR e.terms LIKE :w{i})")
+    for i, word in enumerate(words):  # short words' LIKE params on SQLite may be missing: set them all
+        params.setdefault(f"f{i}", f"%{word.word.folded}%")
+    names = "e.field IN ('name', 'alias')"
+    tier = (f"CASE WHEN e.field = 'name' AND e.folded = :compact THEN 7 "
+            f"WHEN e.field = 'alias' AND e.folded = :compact THEN 6 "
+            f"WHEN {names} AND e.folded LIKE :prefix THEN 5 "
+            f"WHEN {names} AND {' AND '.join(whole)} THEN 4 "
+            f"WHEN {names} AND {' AND '.join(inside)} THEN 3 "
+            f"WHEN {names} THEN 2 WHEN e.field = 'description' THEN 1 ELSE 0 END")
+    collate = d.binary_collation
+    matched = (
+        f"SELECT e.subject_type, e.subject_id, e.field, e.text, {_FIELD_RANK} AS field_rank, {tier} AS tier, "
+        f"row_number() OVER (PARTITION BY e.subject_type, e.subject_id "
+        f"ORDER BY {tier} DESC, {_FIELD_RANK}, length(e.text), e.text {collate}) AS place "
+        f"FROM search_entry e WHERE {' AND '.join(terms)}"
+    )
+    name = ("(SELECT n.text FROM search_entry n WHERE n.subject_type = m.subject_type "
+            "AND n.subject_id = m.subject_id AND n.field = 'name' LIMIT 1)")
+    # the server's order: tier, name before alias…, shorter text, code points, then kind and id
+    order = "{h}tier DESC, {h}field_rank, length({h}text), {h}text " + collate + ", {h}subject_type, {h}subject_id"
     hits = (
-        f"SELECT e.subject_type, e.subject_id, max({score}) AS score, min({preferred_first}) AS matched "
-        f"FROM search_entry e WHERE {' AND '.join(terms)} GROUP BY e.subject_type, e.subject_id "
-        f"ORDER BY score DESC, matched, e.subject_id LIMIT {first}"
+        f"SELECT m.subject_type, m.subject_id, m.tier, m.field_rank, m.text, "
+        f"CASE WHEN m.field IN ('name', 'alias') THEN m.text ELSE COALESCE({name}, m.text) END AS matched "
+        f"FROM ({matched}) m WHERE m.place = 1 ORDER BY {order.format(h='m.')} LIMIT {first}"
     )
     joins, nodes = [], []
-    for kind, (alias, table, type_name, names) in _SEARCHED.items():
+    for kind, (alias, table, type_name, names_) in _SEARCHED.items():
         joins.append(f"LEFT JOIN {table} {alias} ON h.subject_type = '{kind}' AND {alias}.id = h.subject_id "
                      f"AND {alias}.deleted_at IS NULL")
-        fields = {key: f"{alias}.{column}" for key, column in names.items()}
+        fields = {key: f"{alias}.{column}" for key, column in names_.items()}
         nodes.append(f"WHEN '{kind}' THEN {d.obj(id=d.global_id(type_name, f'{alias}.id'), **fields)}")
     found = "COALESCE(" + ", ".join(f"{alias}.id" for alias, *_ in _SEARCHED.values()) + ") IS NOT NULL"
     node = f"CASE h.subject_type {' '.join(nodes)} END"
-    item = d.obj(matchedName="substr(h.matched, 2)", score="h.score", node=node)
+    item = d.obj(matchedName="h.matched", score="h.tier", node=node)
     source = f"hits h {' '.join(joins)} WHERE {found}"
-    body = d.obj(data=d.obj(search=d.object_array(item, source, "h.score DESC, h.matched, h.subject_id")))
+    body = d.obj(data=d.obj(search=d.object_array(item, source, order.format(h="h."))))
     return f"WITH hits AS ({hits}) SELECT {d.document(body)}", params
 
 

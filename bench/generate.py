@@ -10,8 +10,9 @@ everything, so a seed and a scale always give the same rows, ids included.
 
 At scale 1: 20,000 organizations, 10,000 people, 50,000 projects (each with ≈3 participants,
 ≈2 citations, ≈1 agreement and ≈1 event), 5,000 agreements, 10,000 events, 20,000 figures,
-40 sources; aliases for a third of the organizations and people; one search entry per name
-and alias, folded exactly as the service layer folds them.
+40 sources; aliases for a third of the organizations and people; one search entry per name,
+alias, description and citation excerpt, with the dictionary of their stems, made by the service
+layer's own function.
 """
 
 import argparse
@@ -37,7 +38,7 @@ from registry.db import create_engine, is_sqlite
 from registry.models import enums
 from registry.models.enums import EntityType
 from registry.partial_date import PartialDate
-from registry.search_text import fold
+from registry.services.search_index import MAX_TERM_LENGTH, entry_rows, term_ends
 
 from . import vocabulary as words
 from .databases import asyncpg_dsn, bench_database_url, recreate_database
@@ -87,10 +88,15 @@ class Named:
     id: uuid.UUID
     name: str
     aliases: tuple[tuple[str, str, str], ...] = ()  # (name, lang, alias kind)
+    description: str | None = None
 
 
 def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100] or "record"
+
+
+def _excerpt(k: int) -> str:
+    return f"The project is mentioned in the review (item {k + 1})."
 
 
 def _values(enum: type) -> list[str]:
@@ -114,6 +120,8 @@ class SyntheticRegistry:
         self.event_ids: list[uuid.UUID] = []
         self.agreement_ids: list[uuid.UUID] = []
         self.project_ids: list[uuid.UUID] = []
+        self.citation_counts: dict[uuid.UUID, int] = {}  # a project's excerpts, for the search entries
+        self.search_stems: set[str] = set()
 
     def tables(self) -> Iterator[tuple[sa.Table, Iterable[dict[str, Any]]]]:
         yield models.Country.__table__, self.countries()
@@ -134,6 +142,7 @@ class SyntheticRegistry:
         yield models.Figure.__table__, self.figures()
         yield models.Alias.__table__, self.aliases()
         yield models.SearchEntry.__table__, self.search_entries()
+        yield models.SearchTerm.__table__, self.search_terms()
         yield models.ChangeLog.__table__, self.change_log()
 
     # --- building blocks -------------------------------------------------------------------------
@@ -233,7 +242,7 @@ class SyntheticRegistry:
                                 if city and rng.random() < 0.5 else None),
             }
             self.organization_ids.append(row["id"])
-            self.named.append(Named(EntityType.ORGANIZATION, row["id"], name, tuple(aliases)))
+            self.named.append(Named(EntityType.ORGANIZATION, row["id"], name, tuple(aliases), row["description"]))
             yield row
 
     def people(self) -> Iterator[dict[str, Any]]:
@@ -346,7 +355,7 @@ class SyntheticRegistry:
                                 if rng.random() < 0.5 else None),
             }
             self.project_ids.append(row["id"])
-            self.named.append(Named(EntityType.PROJECT, row["id"], title))
+            self.named.append(Named(EntityType.PROJECT, row["id"], title, description=row["description"]))
             yield row
 
     def project_participants(self) -> Iterator[dict[str, Any]]:
@@ -375,10 +384,11 @@ class SyntheticRegistry:
     def project_citations(self) -> Iterator[dict[str, Any]]:
         rng = self.rng
         for project_id in self.project_ids:
-            for k in range(rng.choice([1, 2, 2, 3])):
+            self.citation_counts[project_id] = count = rng.choice([1, 2, 2, 3])
+            for k in range(count):
                 yield {"subject_type": EntityType.PROJECT.value, "subject_id": project_id,
                        "source_id": rng.choice(self.source_ids),
-                       "excerpt": f"The project is mentioned in the review (item {k + 1}).",
+                       "excerpt": _excerpt(k),
                        "locator": f"para. {rng.randint(1, 400)}", "note": None}
 
     def figures(self) -> Iterator[dict[str, Any]]:
@@ -411,13 +421,19 @@ class SyntheticRegistry:
                        "lang": lang, "kind": kind}
 
     def search_entries(self) -> Iterator[dict[str, Any]]:
-        """The preferred name and every alias, as registry.services.entities writes them."""
+        """Every name, alias, description and excerpt, as registry.services.search_index writes them."""
         for named in self.named:
-            names = [(named.name, True)] + [(alias[0], False) for alias in named.aliases]
-            for text, primary in names:
-                if folded := fold(text):
-                    yield {"subject_type": named.entity_type.value, "subject_id": named.id,
-                           "text": text[:500], "folded": folded[:500], "is_primary": primary}
+            excerpts = [_excerpt(k) for k in range(self.citation_counts.get(named.id, 0))]
+            for row in entry_rows(named.entity_type, named.id, named.name, [a[0] for a in named.aliases],
+                                  named.description, excerpts):
+                self.search_stems.update(row["terms"].split())
+                yield row | {"subject_type": row["subject_type"].value, "field": row["field"].value}
+
+    def search_terms(self) -> Iterator[dict[str, Any]]:
+        """The dictionary of stems the entries hold (filled by the search_entries pass)."""
+        for term in sorted(self.search_stems):
+            if len(term) <= MAX_TERM_LENGTH:
+                yield {"term": term, "ends": term_ends(term)}
 
     def change_log(self) -> Iterator[dict[str, Any]]:
         # The highest change id is the data version the ETag middleware reads: one row per source will do.

@@ -2,7 +2,8 @@
 
     Q1-uncached  POST a page of 50 projects after a random cursor (or the first page)
     Q2-uncached  POST one random project by global id, with agreements and events
-    Q3-search    POST search for a random organization or person name, re-cased or re-spelled
+    Q3-search    POST search for a random organization or person name, re-cased or re-spelled;
+                 a name with one or two typos; a topic word or phrase (descriptions, excerpts)
     Q4-timeline  POST one page of the timeline over a random window of a year or so
     Q1-cached    GET  the same as Q1, cycling through 8 requests (repeat hits)
     Q2-cached    GET  the same as Q2, cycling through 8 requests
@@ -18,11 +19,11 @@ from strawberry.relay import to_base64
 
 from registry.db import create_engine
 from registry.graphql.core.pagination import _encode as encode_cursor
-from registry.models import Project, SearchEntry
+from registry.models import Project, SearchEntry, SearchField
 from registry.models.enums import EntityType
 
 from . import queries
-from .vocabulary import SPELLING_SWAPS
+from .vocabulary import PROJECT_PHRASES, SPELLING_SWAPS
 
 __all__ = ["MEASUREMENTS", "HttpRequest", "build_workload"]
 
@@ -56,6 +57,33 @@ def _respelled(name: str, rng: random.Random) -> str:
     return rng.choice(variants)
 
 
+# Topic searches: words of the generated descriptions and excerpts (bench/generate.py).
+TOPICS = ["cooperation between partners", "machine building", "based in", "review", "partners",
+          *[phrase.lower() for phrase in PROJECT_PHRASES]]
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _misspelled(name: str, rng: random.Random, edits: int) -> str:
+    """The name with `edits` typos (a letter dropped, added or changed) in its longest word, when that
+    word is long enough for search to forgive them (5+ letters for one, 9+ for two)."""
+    words = name.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) < (9 if edits == 2 else 5):
+        return name
+    for _ in range(edits):
+        at = rng.randrange(1, len(word) - 1)  # keep the ends: most typos fall inside a word
+        kind = rng.choice(["drop", "add", "change"])
+        if kind == "drop":
+            word = word[:at] + word[at + 1:]
+        elif kind == "add":
+            word = word[:at] + rng.choice(_LETTERS) + word[at:]
+        else:
+            word = word[:at] + rng.choice(_LETTERS) + word[at + 1:]
+    words[longest] = word
+    return " ".join(words)
+
+
 async def _rows(url: str) -> tuple[list, list]:
     projects, entries = Project.__table__, SearchEntry.__table__
     engine = create_engine(url)
@@ -66,7 +94,8 @@ async def _rows(url: str) -> tuple[list, list]:
                 .order_by(projects.c.id))).all()
             name_rows = (await connection.execute(
                 sa.select(entries.c.text)
-                .where(entries.c.subject_type.in_([EntityType.ORGANIZATION, EntityType.PERSON]))
+                .where(entries.c.subject_type.in_([EntityType.ORGANIZATION, EntityType.PERSON]),
+                       entries.c.field.in_([SearchField.NAME, SearchField.ALIAS]))
                 .order_by(entries.c.id))).all()
         return project_rows, name_rows
     finally:
@@ -89,7 +118,11 @@ async def build_workload(url: str, seed: int = 7) -> dict[str, list[HttpRequest]
     detail_variables = [
         {"id": to_base64("Project", str(project_id))} for project_id, _ in sample(project_rows, 400)
     ]
-    search_variables = [{"query": _respelled(text, rng)} for (text,) in sample(name_rows, 200)]
+    search_variables = [{"query": _respelled(text, rng)} for (text,) in sample(name_rows, 140)]
+    search_variables += [{"query": _misspelled(text, rng, 1)} for (text,) in sample(name_rows, 20)]
+    search_variables += [{"query": _misspelled(text, rng, 2)} for (text,) in sample(name_rows, 20)]
+    search_variables += [{"query": rng.choice(TOPICS)} for _ in range(20)]
+    rng.shuffle(search_variables)
     timeline_variables = []
     for _ in range(60):
         year = rng.randint(1995, 2024)

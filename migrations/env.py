@@ -15,7 +15,7 @@ database_url = config.attributes.get("database_url") or settings.database_url
 
 # Objects the migrations make by hand and models do not describe (SQLite's FTS5 search table
 # and its shadow tables): `alembic check` must not report them as drift.
-HAND_MADE_TABLE_PREFIX = "search_entry_fts"
+HAND_MADE_TABLE_PREFIXES = ("search_entry_fts", "search_term_fts")
 
 
 # SQLite cannot reflect expression indexes, so autogenerate skips comparing them (0004 writes
@@ -25,7 +25,7 @@ warnings.filterwarnings("ignore", message="Skipped unsupported reflection of exp
 
 
 def include_name(name, type_, parent_names) -> bool:
-    return not (type_ == "table" and name and name.startswith(HAND_MADE_TABLE_PREFIX))
+    return not (type_ == "table" and name and name.startswith(HAND_MADE_TABLE_PREFIXES))
 
 
 def _configure(**kwargs) -> None:

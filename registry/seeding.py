@@ -2,7 +2,8 @@
 
 Three steps, so a broken file never half-writes the database:
 1. `read_seed` parses and validates every file, collecting every problem (file, record, field);
-2. `load_seed` saves every record in one transaction (the caller commits or rolls back);
+2. `load_seed` saves every record in one transaction (the caller commits or rolls back), then
+   rebuilds the search index;
 3. `check_excerpts` proves each citation's excerpt occurs in its source document.
 """
 
@@ -41,6 +42,7 @@ from .services import (
     save_country,
 )
 from .services.inputs import CitationIn
+from .services.search_index import rebuild as rebuild_search_index
 
 __all__ = ["SeedData", "SeedLoadError", "SeedProblem", "check_excerpts", "load_seed", "read_seed"]
 
@@ -212,6 +214,9 @@ async def load_seed(
             counts[result.outcome] += 1
             if on_record:
                 on_record(kind.file, slug, result.outcome)
+    # Unchanged records are not rewritten, so their search entries may predate the index's
+    # present shape: re-indexing everything keeps a re-run of the seed the way to refresh it.
+    await rebuild_search_index(session, [kind.spec for kind in KINDS])
     return counts
 
 

@@ -40,18 +40,10 @@ async def test_api_key_and_idempotency_tables_come_and_go_with_their_migration(e
     migrate.upgrade(empty_database)
     before = await _tables(empty_database)
     assert {"api_key", "idempotency_key"} <= before
-    migrate.downgrade(empty_database, "0006")
-    assert await _tables(empty_database) == before - {"api_key", "idempotency_key", "admin_user"}
-    migrate.upgrade(empty_database)
-    assert await _tables(empty_database) == before
-
-
-async def test_admin_user_table_comes_and_goes_with_its_migration(empty_database):
-    migrate.upgrade(empty_database)
-    before = await _tables(empty_database)
-    assert "admin_user" in before
     migrate.downgrade(empty_database, "0007")
-    assert await _tables(empty_database) == before - {"admin_user"}
+    at_0007 = await _tables(empty_database)
+    migrate.downgrade(empty_database, "0006")
+    assert await _tables(empty_database) == at_0007 - {"api_key", "idempotency_key"}
     migrate.upgrade(empty_database)
     assert await _tables(empty_database) == before
 
@@ -85,3 +77,41 @@ async def test_0006_down_and_up_again_keeps_the_log_it_can_hold(empty_database):
         ("organization", "update", 3)]
     migrate.upgrade(empty_database)
     migrate.check(empty_database)
+
+
+async def test_admin_user_table_comes_and_goes_with_its_migration(empty_database):
+    migrate.upgrade(empty_database, "0008")
+    before = await _tables(empty_database)
+    assert "admin_user" in before
+    migrate.downgrade(empty_database, "0007")
+    assert await _tables(empty_database) == before - {"admin_user"}
+    migrate.upgrade(empty_database)
+    migrate.check(empty_database)
+
+
+async def test_0009_indexes_existing_names_and_comes_and_goes(empty_database):
+    """Up from 0008, existing name and alias entries get their field and stems; down again,
+    the term dictionary goes and the names stay searchable."""
+    migrate.upgrade(empty_database, "0008")
+    engine = create_engine(empty_database)
+    entry = ("INSERT INTO search_entry (subject_type, subject_id, text, folded, is_primary) VALUES "
+             "('organization', :id, 'Mozyr Oil Refineries', 'mosir oil refineries', :primary)")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text(entry), {"id": "0" * 31 + "1" if "sqlite" in empty_database
+                                                      else "00000000-0000-0000-0000-000000000001", "primary": True})
+        migrate.upgrade(empty_database)
+        async with engine.connect() as connection:
+            row = (await connection.execute(sa.text("SELECT field, folded, terms FROM search_entry"))).one()
+            terms = set((await connection.execute(sa.text("SELECT term FROM search_term"))).scalars())
+        assert tuple(row) == ("name", "mosiroilrefineries", " mosir oil refineri ")
+        assert terms == {"mosir", "oil", "refineri"}
+        migrate.downgrade(empty_database, "0008")
+        assert "search_term" not in await _tables(empty_database)
+        async with engine.connect() as connection:
+            row = (await connection.execute(sa.text("SELECT is_primary, text FROM search_entry"))).one()
+        assert tuple(row) == (True, "Mozyr Oil Refineries")
+        migrate.upgrade(empty_database)
+        migrate.check(empty_database)
+    finally:
+        await engine.dispose()

@@ -15,7 +15,7 @@ from .naming import Alias, ExternalIdentifier, Tag
 from .organization import Organization
 from .person import Person, Position
 from .project import Project, ProjectAgreement, ProjectEvent, ProjectParticipant
-from .search import SearchEntry
+from .search import SearchEntry, SearchField, SearchTerm
 from .source import Source
 
 metadata = SQLModel.metadata
@@ -47,6 +47,8 @@ __all__ = [
     "ProjectEvent",
     "ProjectParticipant",
     "SearchEntry",
+    "SearchField",
+    "SearchTerm",
     "Source",
     "Tag",
     "metadata",

@@ -37,10 +37,10 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.enums import EntityType
 from ..partial_date import PartialDate
-from ..search_text import fold
 from .changes import Author, latest_change, record_change
 from .errors import ErrorCode, FieldError, ServiceError, VersionConflict
 from .inputs import CitationIn, EntityIn, IdentifierIn, RelationIn, Slug
+from .search_index import entry_rows, insert_entries
 
 __all__ = [
     "EntitySpec",
@@ -213,8 +213,12 @@ async def _identifier_clashes(
 _COLLECTION_TABLES = {"citations": Citation, "aliases": Alias, "identifiers": ExternalIdentifier, "tags": Tag}
 
 
+# The input fields whose text the search index holds, besides the record's name field.
+_SEARCHED_FIELDS = frozenset({"aliases", "description", "citations"})
+
+
 def _indexed_for_search(spec: EntitySpec, fields: Collection[str]) -> bool:
-    return spec.name_field in fields or "aliases" in fields
+    return spec.name_field in fields or not _SEARCHED_FIELDS.isdisjoint(fields)
 
 
 async def _delete_owned_rows(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID,
@@ -264,13 +268,9 @@ async def _relation_rows(
 
 
 def _search_entries(spec: EntitySpec, entity_id: uuid.UUID, data: EntityIn) -> list[dict[str, Any]]:
-    names = [(getattr(data, spec.name_field), True)] + [(alias.name, False) for alias in data.aliases]
-    return [
-        dict(subject_type=spec.entity_type, subject_id=entity_id, text=text[:500], folded=fold(text)[:500],
-             is_primary=primary)
-        for text, primary in names
-        if text and fold(text)
-    ]
+    description = getattr(data, "description", None) if spec.name_field != "description" else None
+    return entry_rows(spec.entity_type, entity_id, getattr(data, spec.name_field), [a.name for a in data.aliases],
+                      description, [c.excerpt for c in data.citations])
 
 
 async def _identifier_owner(session: AsyncSession, spec: EntitySpec, scheme: str, value: str) -> uuid.UUID | None:
@@ -431,11 +431,11 @@ async def _write(
         "tags": [{**owner, "name": t} for t in sorted(set(data.tags))],
     }
     children += [(_COLLECTION_TABLES[name], rows) for name, rows in collections.items() if name in rewritten]
-    if _indexed_for_search(spec, rewritten):
-        children.append((SearchEntry, _search_entries(spec, entity_id, data)))
     for table, rows in children:
         if rows:
             await session.execute(sa.insert(table), rows)
+    if _indexed_for_search(spec, rewritten):
+        await insert_entries(session, _search_entries(spec, entity_id, data))
     return SaveResult(entity, outcome)
 
 

@@ -98,7 +98,7 @@ def _required_arguments(field: dict, types: dict[str, dict], but: str) -> str:
 
 
 def _selection(field: str) -> str:
-    return {"search": "{ score }", "timeline": "{ title }", "figureSeries": "{ value }", "node": "{ id }",
+    return {"search": "{ score }", "searchFacets": "{ count }", "timeline": "{ title }", "figureSeries": "{ value }", "node": "{ id }",
             "nodes": "{ id }", "changes": "{ edges { cursor } }"}.get(field, "{ totalCount }")
 
 

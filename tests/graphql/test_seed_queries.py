@@ -137,13 +137,14 @@ async def test_relationships_in_both_directions(api):
 
 
 def _expected_hits(query: str) -> set[str]:
-    """The records a search must find: every query word folded inside one folded name (a Python oracle)."""
+    """The records a search must find by name: every query word folded inside one folded name,
+    its words run together (a Python oracle; word forms, typos and full text find more)."""
     words = fold_tokens(query)
     hits = set()
     for kind in KINDS:
         for slug, record in SEED.records[kind.file].items():
             names = [getattr(record, kind.spec.name_field)] + [alias.name for alias in record.aliases]
-            if any(all(w in " ".join(fold_tokens(name)) for w in words) for name in names if name):
+            if any(all(w in "".join(fold_tokens(name)) for w in words) for name in names if name):
                 hits.add(slug)
     return hits
 
@@ -160,7 +161,7 @@ async def test_search_tolerates_variants_and_matches_the_oracle(api, query, must
     hits = (await gql(api, "query ($q: String!) { search(query: $q, first: 100) { score node { ... on Record { slug } } } }",
                       q=query))["search"]
     slugs = {hit["node"]["slug"] for hit in hits}
-    assert slugs == _expected_hits(query)
+    assert _expected_hits(query) <= {hit["node"]["slug"] for hit in hits if hit["score"] >= 3}  # a name tier
     if must_find:
         assert must_find in slugs
         assert hits[0]["score"] >= hits[-1]["score"]

@@ -1,0 +1,89 @@
+"""The search index: the rows `search` reads, written with the record that they describe.
+
+Each record gets one search entry per text: its preferred name, each alias, its description
+and the excerpt of each of its own citations (registry.models.SearchEntry), and every stem they
+hold joins the dictionary that misspelled query words are corrected against (SearchTerm).
+`entities._write` indexes each record it writes; `rebuild` re-indexes every live record (the
+seed runs it, so a re-run indexes data written before the index had its present shape).
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Alias, Citation, SearchEntry, SearchField, SearchTerm
+from ..models.enums import EntityType
+from ..search_text import analyse, stems_text
+
+__all__ = ["MAX_TERM_LENGTH", "entry_rows", "insert_entries", "rebuild", "term_ends"]
+
+MAX_TERM_LENGTH = 40  # longer "words" (codes, runs of letters) are never worth correcting towards
+_INSERT_BATCH = 1000
+_NAMES = (SearchField.NAME, SearchField.ALIAS)
+
+
+def term_ends(term: str) -> str:
+    return term[:2] + term[-2:]
+
+
+def entry_rows(
+    entity_type: EntityType, entity_id: uuid.UUID, name: str | None, aliases: Iterable[str],
+    description: str | None, excerpts: Iterable[str],
+) -> list[dict[str, Any]]:
+    """The search entries of one record: texts that fold to nothing are left out."""
+    texts = [(SearchField.NAME, name)] + [(SearchField.ALIAS, alias) for alias in aliases]
+    texts += [(SearchField.DESCRIPTION, description)] + [(SearchField.CITATION, excerpt) for excerpt in excerpts]
+    rows = []
+    for field, text in texts:
+        words = analyse(text or "")
+        if words:
+            folded = "".join(word.folded for word in words) if field in _NAMES else ""
+            rows.append(dict(subject_type=entity_type, subject_id=entity_id, field=field, text=text,
+                             folded=folded, terms=stems_text(words)))
+    return rows
+
+
+async def _add_terms(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add the stems of these entries to the dictionary (those already there are left alone)."""
+    terms = sorted({term for row in rows for term in row["terms"].split() if len(term) <= MAX_TERM_LENGTH})
+    if not terms:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(terms), _INSERT_BATCH):
+        batch = [{"term": term, "ends": term_ends(term)} for term in terms[start:start + _INSERT_BATCH]]
+        await session.execute(dialect.insert(SearchTerm).on_conflict_do_nothing(), batch)
+
+
+async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert search entries (the record's old ones already deleted) and add their stems."""
+    for start in range(0, len(rows), _INSERT_BATCH):
+        await session.execute(sa.insert(SearchEntry), rows[start:start + _INSERT_BATCH])
+    await _add_terms(session, rows)
+
+
+async def rebuild(session: AsyncSession, specs: Iterable[Any]) -> int:
+    """Re-index every live record of these EntitySpecs from its tables; returns the entry count."""
+    await session.execute(sa.delete(SearchEntry))
+    rows: list[dict[str, Any]] = []
+    for spec in specs:
+        model, entity_type = spec.model, spec.entity_type
+        has_description = spec.name_field != "description" and "description" in model.model_fields
+        description = model.description if has_description else sa.null()
+        records = (await session.execute(
+            sa.select(model.id, getattr(model, spec.name_field), description)
+            .where(model.deleted_at.is_(None)).order_by(model.id))).all()
+        aliases, excerpts = defaultdict(list), defaultdict(list)
+        for table, column, collected in ((Alias, Alias.name, aliases), (Citation, Citation.excerpt, excerpts)):
+            owned = await session.execute(
+                sa.select(table.subject_id, column).where(table.subject_type == entity_type).order_by(table.id))
+            for subject_id, text in owned:
+                collected[subject_id].append(text)
+        for entity_id, name, text in records:
+            rows += entry_rows(entity_type, entity_id, name, aliases[entity_id], text, excerpts[entity_id])
+    await insert_entries(session, rows)
+    return len(rows)
