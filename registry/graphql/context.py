@@ -1,4 +1,5 @@
-"""The per-request GraphQL context: how to read the database, and this request's loaders."""
+"""The per-request GraphQL context: how to read and write the database, who is asking, and this
+request's loaders."""
 
 import asyncio
 from collections.abc import Mapping, Sequence
@@ -7,12 +8,14 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
 from ..config import Settings
 from ..config import settings as default_settings
-from ..db import DriverStatement
+from ..db import DriverStatement, create_sessionmaker
+from ..models import ApiKey
+from ..services import Author
 from .core.dataloaders import Loaders
 
 __all__ = ["Context"]
@@ -24,9 +27,16 @@ _DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
 class Context(BaseContext):
     """Made per request; `close()` must be awaited when the request is done."""
 
-    def __init__(self, engine: AsyncEngine, settings: Settings = default_settings):
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings = default_settings, *, principal: ApiKey | None = None,
+        request_id: str | None = None, sessions: async_sessionmaker[AsyncSession] | None = None,
+    ):
         super().__init__()
         self.settings = settings  # the app's: one schema serves every app of the process
+        self.principal = principal  # the live API key the request carries, if any
+        self.request_id = request_id
+        # Writes: a session per mutation, each its own transaction (`core.mutations.write`).
+        self.sessions = sessions or create_sessionmaker(engine)
         # Reads run in autocommit: no BEGIN/ROLLBACK round trips around each statement.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.dialect = engine.dialect.name
@@ -36,6 +46,15 @@ class Context(BaseContext):
         # otherwise each check out (and ping) a connection of their own.
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def author(self) -> Author:
+        """Who the change log names for this request's writes: the key's name and the request."""
+        return Author(self.principal.name if self.principal is not None else "anonymous", self.request_id)
+
+    def forget_loaded(self) -> None:
+        """Drop what the loaders remember: after a write, later fields must read it afresh."""
+        self.loaders = Loaders(self.fetch_fixed, self.dialect)
 
     async def _connected(self) -> AsyncConnection:
         if self._connection is None:
