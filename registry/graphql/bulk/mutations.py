@@ -1,8 +1,10 @@
 """`bulkUpsert`: up to 1,000 records of mixed kinds, all written or none.
 
-Each record is an upsert by its external identifier, run in order in one transaction, each in a
-savepoint: a refused record is undone alone so that the records after it are still checked, and
-the answer names every problem with its index. Then one problem rolls the whole batch back.
+Each record is an upsert by its external identifier, run in order in one transaction. A refused
+record has written nothing (the services check everything before they write), so the records
+after it are still checked and the answer names every problem with its index; then one problem
+rolls the whole batch back. No savepoints: on SQLite, pysqlite opens no transaction before a
+SAVEPOINT that comes first, so its RELEASE would commit the records before it for good.
 Records refer to each other by slug, which the services resolve in the batch's own transaction:
 a project may name an organization created earlier in the same batch.
 
@@ -86,14 +88,16 @@ def _at(index: int, kind: str, problem: FieldError) -> FieldError:
     return FieldError(path.rstrip("."), problem.code, problem.message)
 
 
-async def _upsert_all(session: Any, author: Author, batch: list[tuple[int, str, Any]]) -> list[SaveResult]:
-    results, problems = [], []
+async def _upsert_all(
+    session: Any, author: Author, batch: list[tuple[int, str, Any]], problems: list[FieldError]
+) -> list[SaveResult]:
+    """Every record of `batch` upserted in order; raises with `problems` and each record's own."""
+    results = []
     for index, kind, record in batch:
         spec = _KINDS[kind][0]
         try:
-            async with session.begin_nested():
-                results.append(await services.upsert_by_identifier(
-                    session, spec, record.scheme, record.value, as_fields(getattr(record, kind)), author=author))
+            results.append(await services.upsert_by_identifier(
+                session, spec, record.scheme, record.value, as_fields(getattr(record, kind)), author=author))
         except ServiceError as error:
             problems += [_at(index, kind, problem) for problem in error.errors]
     if problems:
@@ -121,12 +125,11 @@ class BulkMutation:
                 batch.append((index, kind, record))
         rows = sum(_rows(as_fields(getattr(record, kind))) for _, kind, record in batch)
         most = info.context.settings.bulk_max_rows
-        if rows > most:
-            problems.append(FieldError("records", services.ErrorCode.INVALID,
-                                       f"holds {rows} rows (aliases, citations, participants…); at most {most}"))
-        if problems:
-            return BulkUpsertPayload(records=[], user_errors=user_errors(ServiceError(problems), prefix=()))
-        written = await write(info, lambda session, author: _upsert_all(session, author, batch), prefix=())
+        if rows > most:  # refused unrun: running it is the cost the limit is there to spare
+            too_many = FieldError("records", services.ErrorCode.INVALID,
+                                  f"holds {rows} rows (aliases, citations, participants…); at most {most}")
+            return BulkUpsertPayload(records=[], user_errors=user_errors(ServiceError([too_many]), prefix=()))
+        written = await write(info, lambda session, author: _upsert_all(session, author, batch, problems), prefix=())
         if written.errors:
             return BulkUpsertPayload(records=[], user_errors=written.errors)
         entities = [result.entity for result in written.results]
