@@ -10,6 +10,7 @@ from registry import migrate
 from registry.config import REPO_ROOT
 from registry.db import create_engine, create_sessionmaker
 from registry.seeding import load_seed, read_seed
+from registry.services.api_keys import create_api_key, revoke_api_key
 from tests.conftest import app_settings, asgi_client
 from tests.utils import factories
 from tests.utils.databases import BACKENDS, create_database, drop_database
@@ -70,8 +71,6 @@ async def gql_errors(client: httpx.AsyncClient, query: str, **variables) -> list
 async def keys(sessions) -> dict[str, str]:
     """API keys by name, on a database holding the test source and two countries: `writer`
     (read, write), `reader` (read) and `revoked` (read, write; revoked)."""
-    from registry.services.api_keys import create_api_key, revoke_api_key
-
     made = {}
     async with sessions() as session, session.begin():
         await factories.source(session)
