@@ -20,6 +20,7 @@ from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
 from .graphql.schema import schema
 from .http import GraphQLHttpRouter, GraphQLResponseCache, RequestBodyLimit, SecurityHeaders
+from .http.auth import Refusal, caller, request_id
 from .logs import describe_failure
 
 __all__ = ["create_app"]
@@ -56,6 +57,10 @@ async def _client_disconnected(request: Request, _exc: ClientDisconnect) -> Resp
     logger.info("client disconnected before sending its whole request: %s %s",
                 request.method, request.url.path)
     return Response(status_code=400)
+
+
+async def _refused(_request: Request, refusal: Refusal) -> Response:
+    return refusal.response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -96,9 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_exception_handler(ClientDisconnect, _client_disconnected)
+    app.add_exception_handler(Refusal, _refused)
 
     async def graphql_context(request: Request) -> AsyncIterator[Context]:
-        context = Context(request.app.state.engine, settings)
+        sessions = request.app.state.sessions
+        principal = await caller(request, sessions, settings)  # a bad key is refused here, body unread
+        context = Context(request.app.state.engine, settings, principal=principal,
+                          request_id=request_id(request), sessions=sessions)
         try:
             yield context
         finally:
@@ -115,7 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # outermost last: every response gets the security headers, hosts are checked before the body
     # is read, and the body limit holds before the cache or GraphQL reads anything
     app.add_middleware(GraphQLResponseCache, path="/graphql", max_bytes=settings.response_cache_max_bytes)
-    app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_body_bytes,
+                       max_bytes_with_key=settings.max_write_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(SecurityHeaders)
 

@@ -125,6 +125,17 @@ class Settings(BaseSettings):
         paid by every read the API serves, and a deployment behind a proxy or load balancer has
         its access log there; errors and warnings are logged either way."""
         return self.access_log if self.access_log is not None else self.env != Environment.PRODUCTION
+    # writes: GraphQL mutations, bulk upsert and API-key auth (registry/graphql/core/mutations.py, registry/http/auth.py)
+    require_auth_for_read: bool = Field(
+        False, description="true: every GraphQL request needs a live API key (reads too), else 401"
+    )
+    max_write_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1, description="request body limit for POSTs carrying `Authorization: Bearer`: "
+        "room for a bulkUpsert of 1,000 records (the key is checked before the body is read)"
+    )
+    bulk_max_rows: int = Field(
+        20_000, ge=1, description="most rows (aliases, citations, participants…) one bulkUpsert may hold in all"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,5 @@
-"""The per-request GraphQL context: how to read the database, and this request's loaders."""
+"""The per-request GraphQL context: how to read and write the database, who is asking, and this
+request's loaders."""
 
 import asyncio
 from collections.abc import Mapping, Sequence
@@ -7,12 +8,14 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
 from ..config import Settings
 from ..config import settings as default_settings
-from ..db import DriverStatement
+from ..db import DriverStatement, create_sessionmaker
+from ..models import ApiKey
+from ..services import Author
 from .core.dataloaders import Loaders
 
 __all__ = ["Context"]
@@ -84,13 +87,29 @@ class Reads:
 class Context(BaseContext):
     """Made per request; `close()` must be awaited when the request is done."""
 
-    def __init__(self, engine: AsyncEngine, settings: Settings = default_settings):
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings = default_settings, *, principal: ApiKey | None = None,
+        request_id: str | None = None, sessions: async_sessionmaker[AsyncSession] | None = None,
+    ):
         super().__init__()
         self.settings = settings  # the app's: one schema serves every app of the process
+        self.principal = principal  # the live API key the request carries, if any
+        self.request_id = request_id
+        # Writes: a session per mutation, each its own transaction (`core.mutations.write`).
+        self.sessions = sessions or create_sessionmaker(engine)
         self.engine = engine
         self.dialect = engine.dialect.name
         # What the loaders keep is the reads' method, not the context's, which would be a cycle.
         self.reads = Reads(engine)
+        self.loaders = Loaders(self.reads.fetch_fixed, self.dialect)
+
+    @property
+    def author(self) -> Author:
+        """Who the change log names for this request's writes: the key's name and the request."""
+        return Author(self.principal.name if self.principal is not None else "anonymous", self.request_id)
+
+    def forget_loaded(self) -> None:
+        """Drop what the loaders remember: after a write, later fields must read it afresh."""
         self.loaders = Loaders(self.reads.fetch_fixed, self.dialect)
 
     async def fetch(

@@ -1,4 +1,4 @@
-"""The GraphQL schema: each domain's Query joined by inheritance, plus Relay's node lookups."""
+"""The GraphQL schema: each domain's Query and Mutation joined by inheritance, plus Relay's node lookups."""
 
 import logging
 
@@ -9,20 +9,28 @@ from strawberry.types import ExecutionContext
 
 from ..db import is_database_outage
 from ..logs import CappedTracebacks, capped, describe_failure
+from .agreements.mutations import AgreementMutation
 from .agreements.resolvers import AgreementQuery
+from .bulk.mutations import BulkMutation
 from .changes.resolvers import ChangeQuery
 from .core.argument_values import ArgumentValueChecks
 from .core.error_codes import ErrorCodes, is_unexpected
 from .core.execution import PlainFieldExecutor
 from .core.limits import QueryLimits
 from .core.node_lookup import UnknownTypesAsNull
+from .events.mutations import EventMutation
 from .events.resolvers import EventQuery
+from .figures.mutations import FigureMutation
 from .figures.resolvers import FigureQuery
 from .figures.series import FigureSeriesQuery
+from .organizations.mutations import OrganizationMutation
 from .organizations.resolvers import OrganizationQuery
+from .people.mutations import PersonMutation
 from .people.resolvers import PersonQuery
+from .projects.mutations import ProjectMutation
 from .projects.resolvers import ProjectQuery
 from .search.resolvers import SearchQuery
+from .sources.mutations import SourceMutation
 from .sources.resolvers import SourceQuery
 from .timeline.resolvers import TimelineQuery
 
@@ -38,6 +46,14 @@ class Query(
                                          extensions=[UnknownTypesAsNull()])
     nodes: list[relay.Node | None] = relay.node(description="Records by global ids, in the same order",
                                                 extensions=[UnknownTypesAsNull()])
+
+
+@strawberry.type
+class Mutation(
+    OrganizationMutation, PersonMutation, ProjectMutation, AgreementMutation, EventMutation, FigureMutation,
+    SourceMutation, BulkMutation,
+):
+    pass
 
 
 logger = logging.getLogger("registry.graphql")
@@ -72,6 +88,7 @@ class RegistrySchema(strawberry.Schema):
 
 schema = RegistrySchema(
     query=Query,
+    mutation=Mutation,
     execution_context_class=PlainFieldExecutor,
     # classes: a fresh extension per request (the document cache is module-wide)
     extensions=[

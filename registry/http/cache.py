@@ -13,7 +13,9 @@ The version is read before the query runs, so a cached response holds data at le
 as its key: no worker serves data older than the last write completed before the request
 began, and a write in between costs one extra execution, never a stale answer.
 A request repeating a GraphQL parameter is not looked up (the router refuses it), and only 200s
-are kept, so a mutation, refused over GET with 405, is never cached.
+are kept, so a mutation, refused over GET with 405, is never cached. A request carrying an API
+key is never served from the cache either: its key is checked on every request (a revoked key
+is refused at once, not once the data changes), so it always runs.
 """
 
 import hashlib
@@ -112,6 +114,9 @@ class GraphQLResponseCache:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        if "authorization" in headers:  # checked on every request by the router: see above
+            await self.app(scope, receive, send)
+            return
         media_type = response_media_type(headers.get("accept"))
         request_key = _request_key(scope, headers, media_type) if media_type is not None else None
         if request_key is None:  # the router answers: the GraphiQL page, 400 or 406

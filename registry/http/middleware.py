@@ -17,26 +17,37 @@ class _BodyTooLarge(Exception):
 
 class RequestBodyLimit:
     """413 for a request body over `max_bytes`: refused up front by its Content-Length, and
-    counted while it is read (a chunked body, or one longer than it said), never buffered whole."""
+    counted while it is read (a chunked body, or one longer than it said), never buffered whole.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int):
+    A POST carrying `Authorization: Bearer` may send up to `max_bytes_with_key` (a bulk upsert):
+    the key is checked before the body is read (`http/auth.py`), so a wrong one costs no more."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_bytes_with_key: int | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.max_bytes_with_key = max(max_bytes, max_bytes_with_key or max_bytes)
 
-    def _too_large(self) -> ASGIApp:
-        return error_response(413, f"request body: larger than {self.max_bytes} bytes")
+    def _limit(self, scope: Scope, headers: Headers) -> int:
+        keyed = scope["method"] == "POST" and headers.get("authorization", "")[:7].lower() == "bearer "
+        return self.max_bytes_with_key if keyed else self.max_bytes
+
+    @staticmethod
+    def _too_large(limit: int) -> ASGIApp:
+        return error_response(413, f"request body: larger than {limit} bytes")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        limit = self._limit(scope, headers)
+        declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 await error_response(400, "Content-Length: not a number of bytes")(scope, receive, send)
                 return
-            if int(declared) > self.max_bytes:
-                await self._too_large()(scope, receive, send)
+            if int(declared) > limit:
+                await self._too_large(limit)(scope, receive, send)
                 return
         received = 0
         response_started = False
@@ -46,7 +57,7 @@ class RequestBodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
@@ -60,7 +71,7 @@ class RequestBodyLimit:
         except _BodyTooLarge:
             if response_started:
                 raise
-            await self._too_large()(scope, receive, send)
+            await self._too_large(limit)(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -24,6 +24,9 @@ from .people import PERSON, PersonIn
 from .projects import PROJECT, ProjectIn
 from .sources import SOURCE, SourceIn
 
+# Every kind of record the services write, in an order where a record refers only to kinds before it.
+RECORD_SPECS = (SOURCE, ORGANIZATION, PERSON, EVENT, AGREEMENT, PROJECT, FIGURE)
+
 __all__ = [
     "AGREEMENT",
     "EVENT",
@@ -31,6 +34,7 @@ __all__ = [
     "ORGANIZATION",
     "PERSON",
     "PROJECT",
+    "RECORD_SPECS",
     "SOURCE",
     "AgreementIn",
     "Author",

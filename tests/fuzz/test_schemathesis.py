@@ -47,6 +47,10 @@ schemathesis.graphql.scalar(
 )
 schemathesis.graphql.scalar("String", st.one_of(st.sampled_from(REGISTRY_WORDS), st.text()).map(nodes.String))
 schemathesis.graphql.scalar("ID", st.one_of(unknown_global_ids, st.text()).map(nodes.String))
+# Decimal (a figure's value in the write inputs) travels as a string: numbers, huge ones, and junk.
+schemathesis.graphql.scalar("Decimal", st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(str), st.sampled_from(["-1", "1e999", "NaN"]), st.text(),
+).map(nodes.String))
 
 
 def _request(response) -> str:

@@ -10,6 +10,7 @@ from registry import migrate
 from registry.config import REPO_ROOT
 from registry.db import create_engine, create_sessionmaker
 from registry.seeding import load_seed, read_seed
+from registry.services.api_keys import create_api_key, revoke_api_key
 from tests.conftest import app_settings, asgi_client
 from tests.utils import factories
 from tests.utils.databases import BACKENDS, create_database, drop_database
@@ -64,3 +65,23 @@ async def gql_errors(client: httpx.AsyncClient, query: str, **variables) -> list
     body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
     assert body.get("errors"), body
     return body["errors"]
+
+
+@pytest.fixture
+async def keys(sessions) -> dict[str, str]:
+    """API keys by name, on a database holding the test source and two countries: `writer`
+    (read, write), `reader` (read) and `revoked` (read, write; revoked)."""
+    made = {}
+    async with sessions() as session, session.begin():
+        await factories.source(session)
+        await factories.countries(session)
+        for name, scopes in (("writer", ["read", "write"]), ("reader", ["read"]), ("revoked", ["read", "write"])):
+            made[name] = (await create_api_key(session, name, scopes))[1]
+        await revoke_api_key(session, "revoked")
+    return made
+
+
+async def mutate(client: httpx.AsyncClient, key: str | None, query: str, **variables) -> httpx.Response:
+    """POST a mutation with `key` as its bearer token (None: no Authorization header)."""
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    return await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)

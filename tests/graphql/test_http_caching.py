@@ -5,6 +5,7 @@ import pytest
 from starlette.datastructures import Headers
 
 from registry.db import StatementLog
+from registry.services.api_keys import revoke_api_key
 from registry.http.cache import GraphQLResponseCache, ResponseCache, _request_key
 from registry.http.protocol import etag_matches
 from tests.utils import factories
@@ -42,19 +43,24 @@ async def test_graphiql_only_in_development(database_url):
                 assert "graphiql" in page.text.lower()
 
 
-async def test_no_caller_is_served_another_callers_cached_answer(client):
-    """Cached GETs are kept per credentials: a second caller's request runs, even for the same query."""
+async def test_no_caller_is_served_another_callers_cached_answer(client, keys, sessions):
+    """Anonymous GETs are cached; a GET with a key always runs (its key is checked every time, so
+    a key revoked meanwhile is refused at once), and never gets an answer cached for another."""
 
     async def statements_run(headers: dict[str, str]) -> int:
         with StatementLog(client.app.state.engine) as log:
             assert (await client.get("/graphql", params=QUERY, headers=headers)).status_code == 200
             return len(await log.settled())
 
-    alice, bob = {"Authorization": "Bearer alice"}, {"Authorization": "Bearer bob"}
-    assert await statements_run(alice) > 1  # executed
-    assert await statements_run(alice) == 1  # her own cached answer: the data version only
-    assert await statements_run(bob) > 1  # not hers
-    assert await statements_run({}) > 1  # nor an anonymous caller's
+    alice, bob = {"Authorization": f"Bearer {keys['writer']}"}, {"Authorization": f"Bearer {keys['reader']}"}
+    assert await statements_run({}) > 1  # executed
+    assert await statements_run({}) == 1  # the cached answer: the data version only
+    assert await statements_run(alice) > 1  # not the anonymous caller's
+    assert await statements_run(alice) > 1  # nor her own: her key is checked again
+    assert await statements_run(bob) > 1
+    async with sessions() as session, session.begin():
+        await revoke_api_key(session, "writer")
+    assert (await client.get("/graphql", params=QUERY, headers=alice)).status_code == 401
 
 
 async def test_repeated_get_is_served_from_the_cache_until_a_write(client, sessions):

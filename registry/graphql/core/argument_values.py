@@ -38,15 +38,28 @@ from strawberry.relay import GlobalID, GlobalIDValueError
 from .compat import graphql_core_schema
 from .errors import bad_argument
 
-__all__ = ["MAX_LIST_LENGTH", "ArgumentValueChecks"]
+__all__ = ["MAX_LIST_LENGTH", "ArgumentValueChecks", "allow_longer_lists"]
 
 MAX_LIST_LENGTH = 100
+# Lists of these input types may hold more items (bulkUpsert's records), by the item type's name:
+# the item type, not the argument, is what both a literal and a variable know where they are checked.
+_LONGER_LISTS: dict[str, int] = {}
 _NUL = "\x00"
 _NUL_REFUSED = "must not contain the NUL character (U+0000)"
 
 
-def _too_long(length: int) -> str:
-    return f"at most {MAX_LIST_LENGTH} items, got {length}"
+def allow_longer_lists(item_type_name: str, maximum: int) -> None:
+    """Let lists of the input type `item_type_name` hold up to `maximum` items (its field checks the rest)."""
+    _LONGER_LISTS[item_type_name] = maximum
+
+
+def _list_limit(list_type: GraphQLInputType | None) -> int:
+    named = get_named_type(list_type) if list_type is not None else None
+    return _LONGER_LISTS.get(named.name, MAX_LIST_LENGTH) if named is not None else MAX_LIST_LENGTH
+
+
+def _too_long(maximum: int, length: int) -> str:
+    return f"at most {maximum} items, got {length}"
 
 
 def _text_problem(text: str, input_type: GraphQLInputType | None) -> str | None:
@@ -86,9 +99,10 @@ class ArgumentLiteralRule(ValidationRule):
             self.report_error(bad_argument(_literal_path([*ancestors, parent], path), problem, node))
 
     def enter_list_value(self, node: ListValueNode, _key, parent, path, ancestors) -> None:
-        if len(node.values) > MAX_LIST_LENGTH:
+        maximum = _list_limit(self.context.get_input_type())
+        if len(node.values) > maximum:
             argument = _literal_path([*ancestors, parent], path)
-            self.report_error(bad_argument(argument, _too_long(len(node.values)), node))
+            self.report_error(bad_argument(argument, _too_long(maximum, len(node.values)), node))
 
 
 # Where a value sits in the variables: (the enclosing place, a dict key or list index), the root
@@ -119,8 +133,9 @@ def _variable_problem(
             if (problem := _text_problem(value, input_type)) is not None:
                 return bad_argument(_spelt(place), problem)
         elif isinstance(value, list):
-            if len(value) > MAX_LIST_LENGTH:
-                return bad_argument(_spelt(place), _too_long(len(value)))
+            maximum = _list_limit(input_type)
+            if len(value) > maximum:
+                return bad_argument(_spelt(place), _too_long(maximum, len(value)))
             item_type = input_type.of_type if is_list_type(input_type) else None
             pending += [((place, index), item, item_type) for index, item in enumerate(value)]
         elif isinstance(value, dict):
