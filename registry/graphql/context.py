@@ -2,7 +2,8 @@
 request's loaders."""
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -39,6 +40,7 @@ class Reads:
         self.engine = engine
         self._on_asyncpg = engine.dialect.driver == "asyncpg"
         self._connection: AsyncConnection | None = None
+        self._owned = True  # False: a write transaction's connection, lent by `read_within`
         self._lock = asyncio.Lock()
 
     async def _connected(self) -> AsyncConnection:
@@ -46,6 +48,13 @@ class Reads:
             connection = await self.engine.connect()
             self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
+
+    async def read_within(self, connection: AsyncConnection) -> None:
+        """Read on `connection` (a write transaction's) from now on, so that reads see its
+        uncommitted writes; its owner closes it."""
+        async with self._lock:
+            await self.close()
+            self._connection, self._owned = connection, False
 
     async def fetch(
         self, statement: sa.Select, parameters: dict[str, Any] | None = None
@@ -79,9 +88,9 @@ class Reads:
             return await (await self._connected()).scalar(statement)
 
     async def close(self) -> None:
-        if self._connection is not None:
+        if self._connection is not None and self._owned:
             await self._connection.close()
-            self._connection = None
+        self._connection, self._owned = None, True
 
 
 class Context(BaseContext):
@@ -95,8 +104,10 @@ class Context(BaseContext):
         self.settings = settings  # the app's: one schema serves every app of the process
         self.principal = principal  # the live API key the request carries, if any
         self.request_id = request_id
-        # Writes: a session per mutation, each its own transaction (`core.mutations.write`).
+        # Writes: a transaction per mutation (`write_transaction`), or one for the whole request
+        # while `hold_writes` is on (an Idempotency-Key request: registry/http/router.py).
         self.sessions = sessions or create_sessionmaker(engine)
+        self._held: HeldWrites | None = None
         self.engine = engine
         self.dialect = engine.dialect.name
         # What the loaders keep is the reads' method, not the context's, which would be a cycle.
@@ -107,6 +118,42 @@ class Context(BaseContext):
     def author(self) -> Author:
         """Who the change log names for this request's writes: the key's name and the request."""
         return Author(self.principal.name if self.principal is not None else "anonymous", self.request_id)
+
+    def hold_writes(self, begin: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        """From now on this request's mutations share one transaction, which `finish_writes`
+        commits or `discard_writes` rolls back. `begin(session)` runs first in it and must write
+        (on SQLite, a transaction only begins at a write: a savepoint opened first would commit
+        for good when released)."""
+        self._held = HeldWrites(self.sessions(), begin)
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose writes commit when the block ends and roll back when it raises."""
+        if self._held is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        session = await self._held.session()
+        await self.reads.read_within(await session.connection())
+        async with session.begin_nested():  # a refused mutation takes back its own writes only
+            yield session
+
+    async def finish_writes(self, before_commit: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        """Commit the held transaction, after `before_commit(session)` has run in it."""
+        held, self._held = self._held, None
+        await self.reads.close()
+        session = await held.session()
+        try:
+            await before_commit(session)
+            await session.commit()
+        finally:
+            await session.close()
+
+    async def discard_writes(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            await self.reads.close()
+            await held.close()
 
     def forget_loaded(self) -> None:
         """Drop what the loaders remember: after a write, later fields must read it afresh."""
@@ -125,3 +172,21 @@ class Context(BaseContext):
 
     async def close(self) -> None:
         await self.reads.close()
+        await self.discard_writes()
+
+
+class HeldWrites:
+    """One session for all of a request's writes, begun by its first use."""
+
+    def __init__(self, session: AsyncSession, begin: Callable[[AsyncSession], Awaitable[None]]):
+        self._session = session
+        self._begin: Callable[[AsyncSession], Awaitable[None]] | None = begin
+
+    async def session(self) -> AsyncSession:
+        if self._begin is not None:
+            begin, self._begin = self._begin, None
+            await begin(self._session)
+        return self._session
+
+    async def close(self) -> None:
+        await self._session.close()  # rolls back what was not committed

@@ -8,6 +8,7 @@
   repeat a GraphQL parameter (the response cache keys on exactly what runs); every parameter of
   the wrong type is a 400 naming it. A mutation over GET is 405 with `Allow: POST`.
 - A database outage is 503 with `Retry-After`; every refusal is a GraphQL error with a code.
+- An authenticated POST with an `Idempotency-Key` runs at most once (registry/http/idempotency.py).
 """
 
 from typing import Any
@@ -28,6 +29,7 @@ from ..graphql.core.compat import (
     parse_content_type,
 )
 from ..graphql.core.error_codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, VALIDATION_FAILED
+from .idempotency import HEADER, run_once
 from .protocol import GRAPHQL_RESPONSE_JSON, JSON, RETRY_AFTER_SECONDS, error_response, response_media_type
 
 __all__ = ["GRAPHQL_PARAMETERS", "GraphQLHttpRouter"]
@@ -121,6 +123,13 @@ class GraphQLHttpRouter(GraphQLRouter):
         if media_type is None and not self.should_render_graphql_ide(request):
             return error_response(406, f"Accept: none of {GRAPHQL_RESPONSE_JSON}, {JSON} is acceptable")
         request.state.media_type = media_type
+        principal = getattr(context, "principal", None)
+        if HEADER in request.headers and request.method == "POST" and principal is not None:
+            return await run_once(request, context, media_type or JSON,
+                                  lambda: self._answer(request, context, root_value, media_type))
+        return await self._answer(request, context, root_value, media_type)
+
+    async def _answer(self, request: Request, context: Any, root_value: Any, media_type: str | None) -> Response:
         try:
             response = await super().run(request, context, root_value)
         except HTTPException as refusal:

@@ -49,6 +49,7 @@ __all__ = [
     "IdempotencyPolicy",
     "begin",
     "complete",
+    "confirm",
     "purge_expired",
     "release",
 ]
@@ -182,6 +183,28 @@ async def begin(
             return claim
         await asyncio.sleep(min(pause, left))
         pause = min(pause * 2, LONGEST_POLL_SECONDS)
+
+
+async def confirm(session: AsyncSession, claim: Claim) -> None:
+    """Check, first thing in the request's write transaction, that `claim` is still this request's,
+    and keep it so until that transaction ends. Raises ClaimLost when a retry has taken it over.
+
+    PostgreSQL: a row lock, which a retry's claiming insert does not wait for (it would for an
+    update of the row). SQLite: a write, since its transaction begins only at one (and then holds
+    the database's one write lock: a retry waits for this request there)."""
+    ours = (
+        (IdempotencyKey.id == claim.record_id) & (IdempotencyKey.owner == claim.owner)
+        & (IdempotencyKey.state == IdempotencyState.IN_PROGRESS)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        held = await session.scalar(sa.select(IdempotencyKey.id).where(ours).with_for_update())
+    else:
+        held = (await session.execute(
+            sa.update(IdempotencyKey).where(ours).values(owner=claim.owner)
+            .execution_options(synchronize_session=False)
+        )).rowcount == 1
+    if not held:
+        raise ClaimLost("the Idempotency-Key was taken over by a retry while this request ran")
 
 
 async def complete(session: AsyncSession, claim: Claim, status: int, body: bytes) -> None:

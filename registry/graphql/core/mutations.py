@@ -1,7 +1,8 @@
 """What every mutation shares: userErrors, one write transaction, and the record it answers with.
 
-A mutation calls a service inside `write`: one session, one transaction, committed when the
-service returns and rolled back when it refuses, so a refused write leaves nothing behind. Every
+A mutation calls a service inside `write`: one session, one transaction (a savepoint of the
+request's when it carries an Idempotency-Key), committed when the service returns and rolled
+back when it refuses, so a refused write leaves nothing behind. Every
 refusal (a ServiceError, or a unique constraint a concurrent writer won) becomes userErrors whose
 `field` is the path into the mutation's arguments, as clients wrote them:
 "participants.0.organization" of the input is ["input", "participants", 0, "organization"].
@@ -79,11 +80,12 @@ async def write(
     info: Info, operation: Callable[[AsyncSession, Author], Awaitable[list[SaveResult]]],
     prefix: Sequence[str | int] = ("input",),
 ) -> Written:
-    """Run `operation` in one transaction of its own: committed if it returns, rolled back (and
-    its refusal turned into userErrors) if it raises ServiceError."""
+    """Run `operation` in a transaction of its own (or a savepoint of the request's, see
+    `Context.hold_writes`): committed if it returns, rolled back (and its refusal turned into
+    userErrors) if it raises ServiceError."""
     context = info.context
     try:
-        async with context.sessions() as session, session.begin():
+        async with context.write_transaction() as session:
             results = await operation(session, context.author)
     except ServiceError as error:
         return Written([], user_errors(error, prefix))
