@@ -16,6 +16,7 @@ from typing import Any
 from cross_web import HTTPException
 from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.relay import Node
 from strawberry.resolvers import is_default_resolver
@@ -50,6 +51,7 @@ __all__ = [
     "UNSET",
     "FieldDetails",
     "FragmentDetails",
+    "VariableValues",
     "collect_subfields",
     "graphql_core_info",
     "strawberry_origin",
@@ -109,8 +111,10 @@ EXECUTOR_ATTRIBUTES = (
 # `collect_subfields(schema, fragments, variable_values, operation, object_type, field_details_list)`
 # (module `graphql.execution.collect_fields`, not exported) groups a field's sub-selection for one
 # object type, through fragments and @skip/@include, exactly as the executor does; with it take its
-# `FieldDetails(node, defer_usage)` and `FragmentDetails(definition)`. The compiler (`compiler.py`)
-# runs it from a resolver, where the executor's own memoised method is out of reach.
+# `FieldDetails(node, defer_usage)`, `FragmentDetails(definition)` and `VariableValues(sources,
+# coerced)` (Strawberry's resolve info carries only the coerced dict; `sources` serve fragment
+# variables and printing, neither of which collecting needs). The compiler (`compiler.py`) runs it
+# from a resolver, where the executor's own memoised method is out of reach.
 
 # --- Strawberry ----------------------------------------------------------------------------------
 

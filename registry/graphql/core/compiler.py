@@ -57,6 +57,7 @@ from ...partial_date import PartialDate
 from .compat import (
     FieldDetails,
     FragmentDetails,
+    VariableValues,
     collect_subfields,
     default_node_id,
     graphql_core_info,
@@ -143,6 +144,7 @@ class _Compiler:
         self.dialect_name = dialect.name
         self.quote = dialect.identifier_preparer.quote
         self.fragments = {name: FragmentDetails(node) for name, node in raw_info.fragments.items()}
+        self.variables = VariableValues({}, raw_info.variable_values)  # Strawberry keeps the coerced dict
         self.aliases = 0
 
     def node_statement(self, cls: type) -> NodeStatement:
@@ -168,7 +170,7 @@ class _Compiler:
         """The JSON object of `cls`'s row `alias` under the selection `details`, and its finish."""
         fields, finishes = {}, []
         collected = collect_subfields(
-            self.info.schema, self.fragments, self.info.variable_values, self.info.operation, object_type, details
+            self.info.schema, self.fragments, self.variables, self.info.operation, object_type, details
         )
         if collected.new_defer_usages:
             raise _NotCompiled
@@ -266,7 +268,7 @@ class _Compiler:
         object_type = get_nullable_type(type_)
         column = f"{alias}.{self.quote(name)}"
         collected = collect_subfields(
-            self.info.schema, self.fragments, self.info.variable_values, self.info.operation, object_type, details
+            self.info.schema, self.fragments, self.variables, self.info.operation, object_type, details
         )
         fields, finishes = {}, []
         for key, field_details in collected.grouped_field_set.items():
