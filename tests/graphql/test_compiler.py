@@ -3,7 +3,7 @@ benchmark's detail page, the existing path for what the compiler leaves alone (r
 permission classes, nulls the schema forbids), with the same answers and errors."""
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -21,7 +21,7 @@ from registry.graphql.core.execution import PlainFieldExecutor
 from registry.graphql.core.node_lookup import UnknownTypesAsNull
 from registry.graphql.projects.types import ProjectType
 from tests.conftest import app_settings, asgi_client
-from tests.graphql.conftest import gql
+from tests.graphql.conftest import executor_apps, gql
 from tests.graphql.test_execution import NODE_SELECTIONS
 from tests.utils import factories
 
@@ -30,14 +30,9 @@ LEFT_TO_THE_EXISTING_PATH = {"history", "tags", "datetimes", "figures"}
 
 @pytest.fixture(scope="module")
 async def apps(seeded_database) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """The compiled and the fast executor on the seeded registry (read-only), whatever the environment says."""
-    async with AsyncExitStack() as stack:
-        yield {
-            executor: await stack.enter_async_context(
-                asynccontextmanager(asgi_client)(app_settings(seeded_database, executor=executor))
-            )
-            for executor in ("compiled", "fast")
-        }
+    """The compiled and the fast executor on the seeded registry (read-only)."""
+    async with executor_apps(seeded_database, ("compiled", "fast")) as apps:
+        yield apps
 
 
 async def _statements(client: httpx.AsyncClient, query: str, **variables: Any) -> tuple[dict, int]:

@@ -5,7 +5,6 @@ compiled into one SQL statement (`core/compiler.py`): the registry must answer a
 """
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,8 +19,8 @@ from registry.config import Settings
 from registry.graphql.core.compat import StrawberryExecutionContext
 from registry.graphql.core.execution import PlainFieldExecutor
 from registry.graphql.core.prefetch import NOT_LOADED
-from tests.conftest import app_settings, asgi_client
-from tests.graphql.conftest import gql
+from tests.conftest import app_settings
+from tests.graphql.conftest import executor_apps, gql
 from tests.graphql.test_readme_examples import EXAMPLES
 
 
@@ -229,13 +228,8 @@ NODE_QUERY = """query ($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on R
 @pytest.fixture(scope="module")
 async def executors(seeded_database) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """An app per `REGISTRY_EXECUTOR` setting on the seeded registry (read-only)."""
-    async with AsyncExitStack() as stack:
-        yield {
-            executor: await stack.enter_async_context(
-                asynccontextmanager(asgi_client)(app_settings(seeded_database, executor=executor))
-            )
-            for executor in EXECUTORS
-        }
+    async with executor_apps(seeded_database, EXECUTORS) as apps:
+        yield apps
 
 
 EXECUTORS = ("compiled", "fast", "strawberry")
