@@ -10,26 +10,17 @@ only, the same ordering and tie-breakers, the same search scoring).
 from datetime import date
 from functools import lru_cache
 
+from registry.graphql.core.json_sql import JsonSQL, SQLiteJsonSQL
 from registry.graphql.core.text_search import QueryWord
 
 __all__ = ["DIALECTS", "Dialect", "project_detail", "project_page", "search", "timeline"]
 
 
-class Dialect:
-    """PostgreSQL spelling; SQLite overrides what differs."""
+class Dialect(JsonSQL):
+    """PostgreSQL spelling (the JSON builders are the compiler's, `registry.graphql.core.json_sql`);
+    SQLite overrides what differs."""
 
     binary_collation = 'COLLATE "C"'
-
-    def obj(self, **fields: str) -> str:
-        return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in fields.items()) + ")"
-
-    def object_array(self, item: str, source: str, order: str) -> str:
-        """A JSON array of `item` (an object) per row of `source`, in `order`; [] when there are none."""
-        return f"(SELECT COALESCE(json_agg({item} ORDER BY {order}), '[]'::json) FROM {source})"
-
-    def nested(self, subquery: str) -> str:
-        """A subquery whose value is JSON (an object), embedded in an outer object."""
-        return f"({subquery})"
 
     def boolean(self, condition: str) -> str:
         return f"({condition})"
@@ -54,24 +45,10 @@ class Dialect:
         """WHERE terms (on search_entry e) every query word matches: LIKE, served by the pg_trgm indexes."""
         return _like_terms(words, 0)
 
-    def document(self, expression: str) -> str:
-        return f"({expression})::text"
 
 
-class SQLite(Dialect):
+class SQLite(SQLiteJsonSQL, Dialect):
     binary_collation = "COLLATE BINARY"
-
-    def obj(self, **fields: str) -> str:
-        return "json_object(" + ", ".join(f"'{key}', {value}" for key, value in fields.items()) + ")"
-
-    def object_array(self, item: str, source: str, order: str) -> str:
-        # SQLite 3.40 has no ORDER BY inside aggregates: aggregate an ordered subquery instead.
-        # A value leaving a sorted subquery loses its JSON subtype, hence json() around it.
-        ordered = f"SELECT {item} AS item FROM {source} ORDER BY {order}"
-        return f"json((SELECT json_group_array(json(item)) FROM ({ordered})))"
-
-    def nested(self, subquery: str) -> str:
-        return f"json(({subquery}))"
 
     def boolean(self, condition: str) -> str:
         return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
@@ -99,8 +76,6 @@ class SQLite(Dialect):
                 for w in long_words)
         return terms, params
 
-    def document(self, expression: str) -> str:
-        return expression
 
 
 DIALECTS = {"postgresql": Dialect(), "sqlite": SQLite()}
@@ -178,7 +153,7 @@ def project_page(d: Dialect, first: int, after: bool) -> str:
         f"WITH page AS (SELECT * FROM project p WHERE p.deleted_at IS NULL {seek}"
         f"ORDER BY p.title, p.id LIMIT {first + 1}), "
         f"shown AS (SELECT * FROM page ORDER BY title, id LIMIT {first}) "
-        f"SELECT {d.document(d.obj(data=d.obj(projects=d.obj(edges=edges, pageInfo=page_info))))}"
+        f"SELECT {d.as_text(d.obj(data=d.obj(projects=d.obj(edges=edges, pageInfo=page_info))))}"
     )
 
 
@@ -203,7 +178,7 @@ def project_detail(d: Dialect) -> str:
         ),
     )
     found = d.nested(f"SELECT {node} FROM project p WHERE p.id = :id AND p.deleted_at IS NULL")
-    return f"SELECT {d.document(d.obj(data=d.obj(node=found)))}"
+    return f"SELECT {d.as_text(d.obj(data=d.obj(node=found)))}"
 
 
 # search kind → (table alias, table, GraphQL type, the name field the query selects)
@@ -268,7 +243,7 @@ def search(d: Dialect, words: list[QueryWord], first: int = 20) -> tuple[str, di
     item = d.obj(matchedName="h.matched", score="h.tier", node=node)
     source = f"hits h {' '.join(joins)} WHERE {found}"
     body = d.obj(data=d.obj(search=d.object_array(item, source, order.format(h="h."))))
-    return f"WITH hits AS ({hits}) SELECT {d.document(body)}", params
+    return f"WITH hits AS ({hits}) SELECT {d.as_text(body)}", params
 
 
 # timeline kind (GraphQL name) → (table, GraphQL type, partial-date column), in the server's order
@@ -309,6 +284,6 @@ def timeline(d: Dialect, start: date | None, end: date | None, first: int = 50) 
     item = d.obj(kind="i.kind", title="i.title", date=when, node=d.obj(id="i.node_id"))
     body = d.obj(data=d.obj(timeline=d.object_array(item, "shown i", order)))
     statement = (f"WITH items AS ({' UNION ALL '.join(members)}), "
-                 f"shown AS (SELECT * FROM items i ORDER BY {order} LIMIT {first}) SELECT {d.document(body)}")
+                 f"shown AS (SELECT * FROM items i ORDER BY {order} LIMIT {first}) SELECT {d.as_text(body)}")
     bounds = {"start": start, "end": end}
     return statement, {name: d.date_value(value) for name, value in bounds.items() if value is not None}

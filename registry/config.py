@@ -48,9 +48,10 @@ class Settings(BaseSettings):
     )
     readyz_timeout: Seconds = Field(2.0, description="seconds /readyz waits for the database")
     # compat: the GraphQL executor
-    executor: Literal["fast", "strawberry"] = Field(
-        "fast",
-        description="fast: plain fields completed in one step (PlainFieldExecutor); "
+    executor: Literal["compiled", "fast", "strawberry"] = Field(
+        "compiled",
+        description="compiled: node lookups as one SQL statement returning the response (compiler.py), "
+        "the rest as fast; fast: plain fields completed in one step (PlainFieldExecutor); "
         "strawberry: every field through Strawberry's own executor, a fallback",
     )
     # GraphQL limits (registry/graphql/core/limits.py)

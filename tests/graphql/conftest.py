@@ -1,7 +1,8 @@
 """A seeded database per backend, shared read-only by the GraphQL tests, and HTTP helpers."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 import pytest
@@ -50,6 +51,18 @@ async def many(sessions, database_url) -> AsyncIterator[httpx.AsyncClient]:
         await factories.many_projects(session, 120)
     async for client in asgi_client(app_settings(database_url)):
         yield client
+
+
+@asynccontextmanager
+async def executor_apps(database_url: str, executors: Iterable[str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """An app per `REGISTRY_EXECUTOR` setting in `executors` on the database, whatever the environment says."""
+    async with AsyncExitStack() as stack:
+        yield {
+            executor: await stack.enter_async_context(
+                asynccontextmanager(asgi_client)(app_settings(database_url, executor=executor))
+            )
+            for executor in executors
+        }
 
 
 async def gql(client: httpx.AsyncClient, query: str, **variables) -> dict:

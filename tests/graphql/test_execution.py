@@ -1,10 +1,10 @@
 """The executor completes plain attribute fields itself: same answers and errors as graphql-core's.
 
-`REGISTRY_EXECUTOR=strawberry` turns that off: the registry must answer alike under both settings.
+`REGISTRY_EXECUTOR=strawberry` turns that off, and `compiled` (the default) adds node lookups
+compiled into one SQL statement (`core/compiler.py`): the registry must answer alike under all three.
 """
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,8 +19,8 @@ from registry.config import Settings
 from registry.graphql.core.compat import StrawberryExecutionContext
 from registry.graphql.core.execution import PlainFieldExecutor
 from registry.graphql.core.prefetch import NOT_LOADED
-from tests.conftest import app_settings, asgi_client
-from tests.graphql.conftest import gql
+from tests.conftest import app_settings
+from tests.graphql.conftest import executor_apps, gql
 from tests.graphql.test_readme_examples import EXAMPLES
 
 
@@ -176,7 +176,7 @@ def test_the_executor_setting_is_read_from_the_environment(monkeypatch, tmp_path
     monkeypatch.setenv("REGISTRY_EXECUTOR", "strawberry")
     assert app_settings(url).executor == "strawberry"  # so CI's second pass reaches every test app
     monkeypatch.setenv("REGISTRY_EXECUTOR", "turbo")
-    with pytest.raises(ValidationError, match=r"executor\n  Input should be 'fast' or 'strawberry'"):
+    with pytest.raises(ValidationError, match=r"executor\n  Input should be 'compiled', 'fast' or 'strawberry'"):
         app_settings(url)
 
 
@@ -228,13 +228,11 @@ NODE_QUERY = """query ($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on R
 @pytest.fixture(scope="module")
 async def executors(seeded_database) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """An app per `REGISTRY_EXECUTOR` setting on the seeded registry (read-only)."""
-    async with AsyncExitStack() as stack:
-        yield {
-            executor: await stack.enter_async_context(
-                asynccontextmanager(asgi_client)(app_settings(seeded_database, executor=executor))
-            )
-            for executor in ("fast", "strawberry")
-        }
+    async with executor_apps(seeded_database, EXECUTORS) as apps:
+        yield apps
+
+
+EXECUTORS = ("compiled", "fast", "strawberry")
 
 
 def _root_field(query: str) -> str:
@@ -242,16 +240,85 @@ def _root_field(query: str) -> str:
 
 
 @pytest.mark.parametrize("query", REGISTRY_QUERIES, ids=_root_field)
-async def test_registry_answers_alike_under_both_executor_settings(executors, query):
-    fast, strawberry_own = [await gql(executors[executor], query) for executor in ("fast", "strawberry")]
-    assert fast == strawberry_own
+async def test_registry_answers_alike_under_every_executor_setting(executors, query):
+    compiled, fast, strawberry_own = [await gql(executors[executor], query) for executor in EXECUTORS]
+    assert compiled == fast == strawberry_own
     assert all(fast.values())
 
 
-async def test_node_lookups_answer_alike_under_both_executor_settings(executors):
-    lists = await gql(executors["fast"], """{ organizations(first: 5) { edges { node { id } } }
-        agreements(first: 5) { edges { node { id } } } projects(first: 5) { edges { node { id } } } }""")
-    ids = [edge["node"]["id"] for connection in lists.values() for edge in connection["edges"]]
-    fast, strawberry_own = [await gql(executors[executor], NODE_QUERY, ids=ids) for executor in ("fast", "strawberry")]
-    assert fast == strawberry_own
+async def _node_ids(client: httpx.AsyncClient, first: int = 5) -> list[str]:
+    """Global ids of the first records of each Node type (with nested records for most)."""
+    lists = await gql(client, f"""{{ organizations(first: {first}) {{ edges {{ node {{ id }} }} }}
+        agreements(first: {first}) {{ edges {{ node {{ id }} }} }} projects(first: {first}) {{ edges {{ node {{ id }} }} }}
+        events(first: {first}) {{ edges {{ node {{ id }} }} }} people(first: {first}) {{ edges {{ node {{ id }} }} }}
+        sources(first: {first}) {{ edges {{ node {{ id }} }} }} }}""")
+    return [edge["node"]["id"] for connection in lists.values() for edge in connection["edges"]]
+
+
+async def test_node_lookups_answer_alike_under_every_executor_setting(executors):
+    ids = await _node_ids(executors["fast"])
+    compiled, fast, strawberry_own = [await gql(executors[executor], NODE_QUERY, ids=ids) for executor in EXECUTORS]
+    assert compiled == fast == strawberry_own
     assert [node["id"] for node in fast["nodes"]] == ids
+
+
+# Selections under node(id:) for the compiler (`core/compiler.py`): every type, aliases, fragments
+# on types and interfaces, __typename at every level, partial dates whole and in part, enums, global
+# ids of nested records, nulls (missing relationships and dates), and fields it leaves to the
+# existing path (a resolver, tags, datetimes, decimals).
+_PARTIAL_DATE = "{ value precision approximate lower upper __typename }"
+NODE_SELECTIONS = {
+    "q2": "... on Project { id title status actual { value precision lower upper } participants { role "
+          "organization { name country { code name } } } citations { excerpt source { title } } "
+          "agreements { agreement { title signed { value } } } events { event { title date { value } } } }",
+    "aliases-fragments": "__typename i: id ...R ... on Project { t: title title kind sector status "
+                         f"planned {_PARTIAL_DATE} actual {{ v: value p: precision a: approximate }} location "
+                         "description country { __typename code name } ...P } "
+                         "fragment R on Record { slug version aliases { name lang kind } identifiers { scheme value } } "
+                         "fragment P on Project { participants { __typename role organization { id name kind "
+                         f"founded {_PARTIAL_DATE} parent {{ id name }} }} person {{ id displayName }} citations {{ "
+                         f"excerpt locator note source {{ id title published {_PARTIAL_DATE} }} }} }} }}",
+    "interfaces": "... on Cited { citations { excerpt source { __typename file author publication url } } } "
+                  "... on Record { slug }",
+    "organization": f"... on Organization {{ name kind city founded {_PARTIAL_DATE} dissolved {{ value }} description "
+                    "parent { name } children { name } positions { title period { value precision } asOf { value } "
+                    "person { displayName } } projects { role project { title } } agreements { role agreement "
+                    "{ title } } signatures { agreement { title } person { displayName } } events { role event "
+                    "{ title } } }",
+    "agreement": f"... on Agreement {{ title kind status initialed {_PARTIAL_DATE} signed {_PARTIAL_DATE} ratified "
+                 f"{{ value }} inForce {_PARTIAL_DATE} ended {{ value }} valid {_PARTIAL_DATE} city country {{ name }} "
+                 "parties { role organization { name } citations { excerpt } } signatories { person { displayName } "
+                 "organization { name } } signingEvent { id title date { value } } projects { project { title } } }",
+    "event": f"... on Event {{ title kind date {_PARTIAL_DATE} city participants {{ role person {{ displayName "
+             "givenName familyName patronymic } organization { name } } agreementsSigned { title } "
+             "projects { relation project { id title } } }",
+    "person": "... on Person { displayName givenName familyName country { code } positions { title organization "
+              "{ name } } events { role event { title } } agreementsSigned { agreement { title } } "
+              "projects { role project { title } } }",
+    "source": f"... on Source {{ file title author publication published {_PARTIAL_DATE} url description }}",
+    "skip-include": "... on Record { slug @skip(if: $flag) version @include(if: $flag) } "
+                    "... on Project @include(if: $flag) { title }",
+    # left to the existing path: a resolver, a list of strings, datetimes, decimals
+    "history": "... on Record { history(first: 2) { edges { node { action } } } }",
+    "tags": "... on Record { tags }",
+    "datetimes": "... on Record { createdAt updatedAt aliases { name } }",
+    "figures": "... on Project { figures { value unit } }",
+}
+
+
+@pytest.mark.parametrize("selection", NODE_SELECTIONS.values(), ids=NODE_SELECTIONS)
+async def test_compiled_node_lookups_answer_as_the_other_executors(executors, selection):
+    ids = await _node_ids(executors["fast"], first=3)
+    fragments = selection.index("fragment ") if "fragment " in selection else len(selection)
+    flags = (True, False) if "$flag" in selection else (None,)
+    variables = ", $flag: Boolean!" if "$flag" in selection else ""
+    query = (f"query ($id: ID!{variables}) {{ node(id: $id) {{ {selection[:fragments]} }} }} "
+             f"{selection[fragments:]}")
+    answered = 0
+    for node_id in [*ids, "UHJvamVjdDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="]:  # and a missing one
+        for flag in flags:
+            given = {"id": node_id} if flag is None else {"id": node_id, "flag": flag}
+            compiled, fast, strawberry_own = [await gql(executors[executor], query, **given) for executor in EXECUTORS]
+            assert compiled == fast == strawberry_own, (node_id, flag)
+            answered += compiled["node"] is not None
+    assert answered == len(flags) * len(ids)

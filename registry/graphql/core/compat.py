@@ -14,7 +14,9 @@ here, so an upgrade fails there, naming the internal and the version, rather tha
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.relay import Node
 from strawberry.resolvers import is_default_resolver
@@ -47,6 +49,12 @@ from strawberry.utils.str_converters import to_camel_case
 
 __all__ = [
     "UNSET",
+    "FieldDetails",
+    "FragmentDetails",
+    "VariableValues",
+    "collect_subfields",
+    "graphql_core_info",
+    "strawberry_origin",
     "CannotGetOperationTypeError",
     "HTTPException",
     "InvalidOperationTypeError",
@@ -99,6 +107,15 @@ EXECUTOR_ATTRIBUTES = (
 `async_helpers`, the `GraphQLResolveInfoHelpers` of the executor's own `gather_async_work` and
 `track_async_work` that resolve infos carry, made weak to break a cycle."""
 
+# --- graphql-core: field collection --------------------------------------------------------------
+# `collect_subfields(schema, fragments, variable_values, operation, object_type, field_details_list)`
+# (module `graphql.execution.collect_fields`, not exported) groups a field's sub-selection for one
+# object type, through fragments and @skip/@include, exactly as the executor does; with it take its
+# `FieldDetails(node, defer_usage)`, `FragmentDetails(definition)` and `VariableValues(sources,
+# coerced)` (Strawberry's resolve info carries only the coerced dict; `sources` serve fragment
+# variables and printing, neither of which collecting needs). The compiler (`compiler.py`) runs it
+# from a resolver, where the executor's own memoised method is out of reach.
+
 # --- Strawberry ----------------------------------------------------------------------------------
 
 StrawberryExecutionContext = StrawberryGraphQLCoreExecutionContext
@@ -116,6 +133,18 @@ _NODE_ID_RESOLVER = Node._id.__func__
 
 def _definition(graphql_object: GraphQLField | GraphQLObjectType) -> Any:
     return graphql_object.extensions.get(_DEFINITION) if graphql_object.extensions else None
+
+
+def graphql_core_info(info: Any) -> GraphQLResolveInfo:
+    """graphql-core's resolve info under Strawberry's `Info` (its private `_raw_info`): the field
+    nodes, fragments and variables the compiler collects a node's selection from."""
+    return info._raw_info
+
+
+def strawberry_origin(object_type: GraphQLObjectType) -> type | None:
+    """The Strawberry class a graphql-core object type was made from."""
+    definition = _definition(object_type)
+    return definition.origin if definition is not None else None
 
 
 def graphql_core_schema(schema: Any) -> GraphQLSchema:

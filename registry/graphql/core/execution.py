@@ -60,13 +60,23 @@ from strawberry.relay import to_base64
 from ...config import Environment
 from .compat import StrawberryExecutionContext, default_node_id, plain_attribute
 
-__all__ = ["PlainFieldExecutor", "forget_shared_plans"]
+__all__ = ["Completed", "PlainFieldExecutor", "forget_shared_plans", "shared_plans"]
 
 Complete = Callable[[Any], Any]
 
 
 class _Irregular(Exception):
     """A plain value the fast path does not complete; graphql-core's path will (and report it)."""
+
+
+class Completed:
+    """An object whose response is already made (by the database: `compiler`): the executor
+    returns `data` as the object's value, for the selection it was made for."""
+
+    __slots__ = ("__as_strawberry_type__", "data")  # Strawberry casts the node it resolves
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
 
 
 class _ObjectPlan:
@@ -117,16 +127,18 @@ class PlainFieldExecutor(StrawberryExecutionContext):
         # Field middleware keeps every field on graphql-core's path, and so does the app's setting
         # (a context without settings, as tests' own schemas have, takes the plain path).
         settings = getattr(self.context_value, "settings", None)
-        self._plain_fields = (settings is None or settings.executor == "fast") and not _has_middleware(
+        self._plain_fields = (settings is None or settings.executor != "strawberry") and not _has_middleware(
             self.middleware_manager
         )
         # (object type, id(field details)) -> (field details kept alive, plan or None)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, _ObjectPlan | None]] = {}
         self._shared: dict[tuple, tuple[Any, _ObjectPlan | None]] | None = (
-            _shared_plans(self.operation, self.fragment_definitions) if self._plain_fields else None
+            shared_plans(self.operation, self.fragment_definitions) if self._plain_fields else None
         )
 
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):
+        if type(result) is Completed:
+            return result.data
         # Incremental delivery (@defer/@stream) keeps graphql-core's path.
         if self._plain_fields and position_context is None:
             plan = self._plan(return_type, field_details_list)
@@ -220,9 +232,10 @@ _SHARED_PLANS: OrderedDict[int, tuple[OperationDefinitionNode, dict | None]] = O
 _SHARED_OPERATIONS = 512  # a backstop: the parser cache drops the plans of what it evicts
 
 
-def _shared_plans(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> dict | None:
+def shared_plans(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> dict | None:
     """Plans shared by every request running `operation` (the same parsed object), or None when
-    a directive (@skip, @include, @defer…) can make the selection depend on the variables."""
+    a directive (@skip, @include, @defer…) can make the selection depend on the variables. The
+    compiler keeps its statements here too (under keys of its own), dropped with the document."""
     entry = _SHARED_PLANS.get(id(operation))
     if entry is None:
         shared = None if _has_directives([operation, *fragments.values()]) else {}

@@ -31,7 +31,8 @@ from .compat import FragmentSpread, InlineFragment, SelectedField, Selection, to
 if TYPE_CHECKING:
     from .dataloaders import Loaders
 
-__all__ = ["NOT_LOADED", "Attached", "Many", "One", "lazy", "prefetch", "related_field", "selections_under"]
+__all__ = ["NOT_LOADED", "Attached", "Many", "One", "lazy", "prefetch", "related_field", "related_specs",
+           "selections_under"]
 
 
 def lazy(path: str) -> Callable[[], type]:
@@ -82,10 +83,12 @@ class Many:
 
 @dataclass(frozen=True)
 class Attached:
-    """Rows of a generic-relation table (citations, aliases…) about the parent, made by `make`."""
+    """Rows of a generic-relation table (citations, aliases…) about the parent, made by `make`:
+    objects of `target` built from each row, when it is given (the compiler reads them so)."""
 
     table: Callable[[], Any]
     make: Callable[[Any], Any]
+    target: type | None = None
 
     async def load(self, loaders: "Loaders", parents: Sequence[Any]) -> list[Any]:
         subject_type = type(parents[0]).ENTITY_TYPE
@@ -94,7 +97,8 @@ class Attached:
 
 
 @cache
-def _related_specs(cls: type) -> dict[str, Any]:
+def related_specs(cls: type) -> dict[str, Any]:
+    """The relationships of `cls` by attribute: its `RELATED` merged along its bases."""
     specs: dict[str, Any] = {}
     for base in reversed(cls.__mro__):
         specs.update(base.__dict__.get("RELATED", {}))
@@ -129,7 +133,7 @@ def _fields(items: Iterable[Selection], type_names: set[str] | None = None) -> I
 
 def _requested(cls: type, selections: Iterable[Selection]) -> dict[str, list[Selection]]:
     """The relationship fields of `cls` that `selections` ask for, with their merged sub-selections."""
-    specs, names = _related_specs(cls), _graphql_names(cls)
+    specs, names = related_specs(cls), _graphql_names(cls)
     requested: dict[str, list[Selection]] = defaultdict(list)
     for field in _fields(selections, _type_names(cls)):
         python_name = names.get(field.name)
@@ -139,7 +143,7 @@ def _requested(cls: type, selections: Iterable[Selection]) -> dict[str, list[Sel
 
 
 async def _prefetch_class(loaders: "Loaders", cls: type, parents: list[Any], selections: list[Selection]) -> None:
-    specs = _related_specs(cls)
+    specs = related_specs(cls)
     requested = _requested(cls, selections)
     children: list[tuple[list[Any], list[Selection]]] = []
     for name, below in requested.items():

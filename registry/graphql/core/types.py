@@ -2,11 +2,11 @@
 
 import dataclasses
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache, partial
-from typing import TYPE_CHECKING, Annotated, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeVar
 
 import sqlalchemy as sa
 import strawberry
@@ -20,6 +20,7 @@ from ..changes.history import record_history
 from ..changes.types import ChangeConnection
 from .enums import AliasKind, DatePrecision
 from .errors import bad_argument
+from .compiler import Irregular, node_statement
 from .prefetch import NOT_LOADED, Attached, One, lazy, prefetch, related_field
 
 if TYPE_CHECKING:
@@ -168,13 +169,18 @@ class CitationType:
     source: Annotated["SourceType", strawberry.lazy("..sources.types")] = related_field()
 
 
+def _attached(table: Callable[[], sa.Table], cls: type) -> Attached:
+    """Rows of a generic-relation table about the parent, each built as a `cls`."""
+    return Attached(table, partial(build, cls), cls)
+
+
 @strawberry.interface(description="Something backed by citations")
 class Cited:
     uuid: Private[uuid.UUID]
     ENTITY_TYPE: ClassVar[EntityType]
 
     RELATED: ClassVar[dict] = {
-        "citations": Attached(lambda: Citation.__table__, partial(build, CitationType))
+        "citations": _attached(lambda: Citation.__table__, CitationType)
     }
 
     citations: list[CitationType] = related_field("The sources this statement rests on")
@@ -184,6 +190,18 @@ def _uuid_or_none(text: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(text)
     except ValueError:
+        return None
+
+
+async def _compiled_nodes(info: Info, cls: type, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any] | None:
+    """The records of `ids` found by the compiled statement, None when the selection is not compiled
+    or holds a value only the existing path reports (a null where the schema forbids one)."""
+    statement = node_statement(info, cls)
+    if statement is None:
+        return None
+    try:
+        return await statement.load(info.context, ids)
+    except Irregular:
         return None
 
 
@@ -200,8 +218,8 @@ class Record(Cited):
     updated_at: datetime
 
     RELATED: ClassVar[dict] = {
-        "aliases": Attached(lambda: Alias.__table__, partial(build, AliasType)),
-        "identifiers": Attached(lambda: ExternalIdentifier.__table__, partial(build, ExternalIdentifierType)),
+        "aliases": _attached(lambda: Alias.__table__, AliasType),
+        "identifiers": _attached(lambda: ExternalIdentifier.__table__, ExternalIdentifierType),
         "tags": Attached(lambda: Tag.__table__, _tag_name),
     }
 
@@ -217,12 +235,15 @@ class Record(Cited):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        """Relay's node(id:) lookup, batched through the by-id loader."""
+        """Relay's node(id:) lookup: the selection compiled into one statement when it can be
+        (`compiler`), else through the by-id loader and `prefetch`."""
         ids = [_uuid_or_none(node_id) for node_id in node_ids]
-        found = await info.context.loaders.node(cls).load_many([i for i in ids if i is not None])
-        by_id = dict(zip([i for i in ids if i is not None], found, strict=True))
+        present = [i for i in ids if i is not None]
+        by_id = await _compiled_nodes(info, cls, present)
+        if by_id is None:
+            by_id = dict(zip(present, await info.context.loaders.node(cls).load_many(present), strict=True))
+            await prefetch(info, by_id.values(), info.selected_fields[0].selections)
         nodes = [by_id.get(i) for i in ids]
-        await prefetch(info, nodes, info.selected_fields[0].selections)
         if required and None in nodes:
             missing = [node_id for node_id, node in zip(node_ids, nodes, strict=True) if node is None]
             raise bad_argument("id", f"no {cls.__name__.removesuffix('Type')} with id {missing[0]!r}")

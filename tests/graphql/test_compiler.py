@@ -1,0 +1,148 @@
+"""Node lookups compiled into one SQL statement (`core/compiler.py`): one statement for the
+benchmark's detail page, the existing path for what the compiler leaves alone (resolvers,
+permission classes, nulls the schema forbids), with the same answers and errors."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+from strawberry import relay
+from strawberry.permission import BasePermission
+
+from bench.queries import PROJECT_DETAIL
+from registry import services
+from registry.config import Settings
+from registry.db import StatementLog
+from registry.graphql.context import Context
+from registry.graphql.core.execution import PlainFieldExecutor
+from registry.graphql.core.node_lookup import UnknownTypesAsNull
+from registry.graphql.projects.types import ProjectType
+from tests.conftest import app_settings, asgi_client
+from tests.graphql.conftest import executor_apps, gql
+from tests.graphql.test_execution import NODE_SELECTIONS
+from tests.utils import factories
+
+LEFT_TO_THE_EXISTING_PATH = {"history", "tags", "datetimes", "figures"}
+
+
+@pytest.fixture(scope="module")
+async def apps(seeded_database) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """The compiled and the fast executor on the seeded registry (read-only)."""
+    async with executor_apps(seeded_database, ("compiled", "fast")) as apps:
+        yield apps
+
+
+async def _statements(client: httpx.AsyncClient, query: str, **variables: Any) -> tuple[dict, int]:
+    with StatementLog(client.app.state.engine) as log:
+        data = await gql(client, query, **variables)
+        return data, len(await log.settled())
+
+
+async def _project_ids(client: httpx.AsyncClient, first: int = 5) -> list[str]:
+    data = await gql(client, f"{{ projects(first: {first}) {{ edges {{ node {{ id }} }} }} }}")
+    return [edge["node"]["id"] for edge in data["projects"]["edges"]]
+
+
+async def test_the_detail_page_is_one_statement(apps):
+    ids = await _project_ids(apps["fast"])
+    await gql(apps["compiled"], PROJECT_DETAIL, id=ids[0])  # warm-up: a new connection's set-up queries
+    for node_id in ids:
+        (compiled, one), (fast, several) = [await _statements(apps[e], PROJECT_DETAIL, id=node_id) for e in apps]
+        assert compiled == fast and compiled["node"]["title"]
+        assert one == 1
+        assert several >= 8  # the record, then one batch per relationship and level (9 on the bench's data)
+
+
+@pytest.mark.parametrize("name", NODE_SELECTIONS)
+async def test_compiled_selections_are_one_statement_and_the_rest_take_the_existing_path(apps, name):
+    selection = NODE_SELECTIONS[name]
+    fragments = selection.index("fragment ") if "fragment " in selection else len(selection)
+    flag = ", $flag: Boolean!" if "$flag" in selection else ""
+    query = f"query ($id: ID!{flag}) {{ node(id: $id) {{ {selection[:fragments]} }} }} {selection[fragments:]}"
+    variables = {"flag": True} if flag else {}
+    node_id = (await _project_ids(apps["fast"], 1))[0]
+    await gql(apps["compiled"], query, id=node_id, **variables)
+    data, statements = await _statements(apps["compiled"], query, id=node_id, **variables)
+    assert data["node"] is not None
+    if name in LEFT_TO_THE_EXISTING_PATH:
+        assert statements > 1
+    else:
+        assert statements == 1
+
+
+async def test_nodes_run_one_statement_per_type(apps):
+    ids = await _project_ids(apps["fast"], 3)
+    query = "query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on Project { title participants { role } } } }"
+    await gql(apps["compiled"], query, ids=ids)
+    (compiled, statements), (fast, _) = [await _statements(apps[e], query, ids=[*ids, ids[0]]) for e in apps]
+    assert compiled == fast
+    assert [node["id"] for node in compiled["nodes"]] == [*ids, ids[0]]
+    assert statements == 1
+
+
+class Deny(BasePermission):
+    message = "titles are secret here"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type(name="GuardedProject")
+class GuardedProject(ProjectType):
+    title: str = strawberry.field(permission_classes=[Deny])
+
+
+@strawberry.type
+class GuardedQuery:
+    node: relay.Node | None = relay.node(extensions=[UnknownTypesAsNull()])
+
+
+guarded = strawberry.Schema(query=GuardedQuery, types=[GuardedProject], execution_context_class=PlainFieldExecutor)
+
+
+async def test_a_field_with_a_permission_class_takes_the_existing_path_and_is_denied(engine, sessions):
+    async with sessions() as session, session.begin():
+        await factories.source(session)
+        project = await factories.project(session, "guarded", "A guarded project")
+    node_id = relay.to_base64("GuardedProject", project.entity.id)
+    settings = Settings(database_url="sqlite+aiosqlite:///unused.db", executor="compiled")
+
+    async def run(selection: str) -> tuple[Any, list[str]]:
+        context = Context(engine, settings)
+        try:
+            with StatementLog(engine) as log:
+                result = await guarded.execute(
+                    f'{{ node(id: "{node_id}") {{ ... on GuardedProject {{ {selection} }} }} }}', context_value=context
+                )
+                return result, await log.settled()
+        finally:
+            await context.close()
+
+    await run("slug")  # warm-up
+    open_result, statements = await run("slug citations { excerpt }")
+    assert open_result.data == {"node": {"slug": "guarded", "citations": [{"excerpt": "a test statement"}]}}
+    assert len(statements) == 1 and "json_" in statements[0]  # the compiled statement
+    denied, statements = await run("slug title citations { excerpt }")
+    assert denied.data == {"node": None}
+    assert [error.message for error in denied.errors] == ["titles are secret here"]
+    assert len(statements) == 2 and not any("json_" in s for s in statements)  # the loader, then prefetch
+
+
+async def test_a_null_the_schema_forbids_is_reported_by_the_existing_path(sessions, database_url):
+    async with sessions() as session, session.begin():
+        source = await factories.source(session)
+        project = await factories.project(session, "cited", "A cited project")  # cites the source
+        await services.delete(session, services.SOURCE, source.entity.id,
+                              expected_version=source.entity.version, author=factories.AUTHOR)
+    query = "query ($id: ID!) { node(id: $id) { ... on Project { title citations { excerpt source { title } } } } }"
+    node_id = relay.to_base64("Project", project.entity.id)
+    answers = []
+    for executor in ("compiled", "fast"):
+        async with asynccontextmanager(asgi_client)(app_settings(database_url, executor=executor)) as client:
+            answers.append((await client.post("/graphql", json={"query": query, "variables": {"id": node_id}})).json())
+    assert answers[0] == answers[1]
+    assert answers[0]["data"] == {"node": None}
+    assert [error["path"] for error in answers[0]["errors"]] == [["node", "citations", 0, "source"]]
