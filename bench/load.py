@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 
 import uvloop  # installed with uvicorn[standard]: a cheaper event loop for the client too
 
-__all__ = ["LoadSpec", "run_load"]
+__all__ = ["WRITE_COUNT", "WRITE_KEY", "LoadSpec", "run_load"]
 
 REQUEST_TIMEOUT = 30.0
+WRITE_KEY, WRITE_COUNT = "@WRITE_KEY@", "@WRITE_COUNT@"
 
 
 @dataclass
 class LoadSpec:
     host: str
     port: int
-    requests: list[dict]  # {"method", "target", "body"} as bench.workload.HttpRequest.to_json writes them
+    requests: list[dict]  # {"method", "target", "body", "headers"} as bench.workload.HttpRequest.to_json writes them
     concurrency: int = 16
     warmup: float = 5.0
     duration: float = 20.0
@@ -52,7 +53,7 @@ class Tally:
 def _encode(request: dict, host: str, port: int) -> bytes:
     body = request["body"].encode() if request.get("body") is not None else b""
     head = [f"{request['method']} {request['target']} HTTP/1.1", f"Host: {host}:{port}",
-            "Accept: application/json"]
+            "Accept: application/json", *request.get("headers", ())]
     if request["method"] == "POST":
         head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -80,6 +81,9 @@ class LoadRun:
     def __init__(self, spec: LoadSpec):
         self.spec = spec
         self.encoded = [_encode(r, spec.host, spec.port) for r in spec.requests]
+        # Writes: a body holding WRITE_KEY is sent with it replaced by "<connection>-<n // 2>" and
+        # WRITE_COUNT by n, the connection's n-th write: each key is created once, then updated once.
+        self.templates = [r for r in spec.requests if WRITE_KEY in (r.get("body") or "")]
         self.tally = Tally()
         self.measuring = False
         self.stopped = False
@@ -90,16 +94,24 @@ class LoadRun:
         # Open the connections one by one while the first ones are busy: with several workers sharing
         # the listening socket, one idle worker would otherwise accept all 16 at once and serve alone.
         await asyncio.sleep(index * min(0.05, self.spec.warmup / 2 / self.spec.concurrency))
+        sent = 0
         while not self.stopped:
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(self.spec.host, self.spec.port)
-                request = rng.choice(self.encoded)
+                if self.templates:
+                    template = rng.choice(self.templates)
+                    body = template["body"].replace(WRITE_KEY, f"{index}-{sent // 2}").replace(WRITE_COUNT, str(sent))
+                    request = _encode({**template, "body": body}, self.spec.host, self.spec.port)
+                    sent += 1
+                else:
+                    request = rng.choice(self.encoded)
                 started = time.perf_counter_ns()
                 writer.write(request)
                 status, body = await asyncio.wait_for(_read_response(reader), REQUEST_TIMEOUT)
                 elapsed = time.perf_counter_ns() - started
-                if status != 200 or b'"errors"' in body:  # checked in warm-up too: any error means broken
+                # checked in warm-up too: any error, or a refused write, means broken
+                if status != 200 or b'"errors"' in body or b'"userErrors":[{' in body:
                     self.tally.record_error(f"HTTP {status}: {body[:250].decode(errors='replace')}")
                 elif self.measuring and not self.stopped:
                     self.tally.latencies_ns.append(elapsed)

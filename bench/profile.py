@@ -24,6 +24,7 @@ from registry.app import create_app
 from registry.config import Environment, Settings
 
 from .asgi import send_to_app
+from .servers import BENCH_ADMIN_SECRET
 from .workload import MEASUREMENTS, build_workload
 
 __all__ = ["main"]
@@ -75,7 +76,7 @@ def _by_phase(stats: pstats.Stats) -> dict[str, list[float]]:
 
 async def _profile(database_url: str, measurement: str, requests: int) -> None:
     workload = (await build_workload(database_url))[measurement][:requests]
-    app = create_app(Settings(database_url=database_url, env=Environment.PRODUCTION))
+    app = create_app(Settings(database_url=database_url, env=Environment.PRODUCTION, admin_secret=BENCH_ADMIN_SECRET))
     async with LifespanManager(app):
         for request in workload:
             status, body = await send_to_app(app, request)

@@ -4,6 +4,10 @@
     python -m bench.run --quick --database sqlite    # the CI smoke test: tiny scale, short windows
     python -m bench.run --scale 10 --skip-generate   # reuse a database generated earlier
 
+After the reads, the writes (bench/writes.py): W1-upsert and W2-bulk through the API with a key,
+reported as rows per second, and Q2 once more while single upserts run beside it
+(`Q2-beside-writes`: the server and the floor are both measured under that same write load).
+
 For each worker count (1, then 2) both servers run side by side; each measurement loads the
 server, then the floor, with the same requests, so `ratio = server rps / floor rps` compares
 like with like in the same minute. Exits non-zero when something is broken (a server does not
@@ -32,6 +36,15 @@ from .parity import compare_answers
 from .servers import HOST, ServerProcess, floor_server, registry_server
 from .statements import count_statements
 from .workload import MEASUREMENTS, HttpRequest, build_workload
+from .writes import BULK_SIZE, WRITE_MEASUREMENTS, build_writes
+
+
+BESIDE_WRITES = "Q2-beside-writes"
+ALL_MEASUREMENTS = [*MEASUREMENTS, *WRITE_MEASUREMENTS, BESIDE_WRITES]
+# Connections per write measurement: 16 single upserts as the issue asks; bulk batches of 500 are
+# heavy enough that 4 keep the server busy; the writes beside Q2 are a steady background load.
+WRITE_CONCURRENCY = {"W1-upsert": 16, "W2-bulk": 4, BESIDE_WRITES: 4}
+ROWS_PER_REQUEST = {"W1-upsert": 1, "W2-bulk": BULK_SIZE}
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ def _options() -> Options:
     parser.add_argument("--scale", type=float, help="data scale (default 1, or 0.02 with --quick)")
     parser.add_argument("--skip-generate", action="store_true", help="measure the database as it is")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--measurements", nargs="+", choices=MEASUREMENTS, default=MEASUREMENTS,
+    parser.add_argument("--measurements", nargs="+", choices=ALL_MEASUREMENTS, default=ALL_MEASUREMENTS,
                         help="only these (default: all)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per measurement (default 5)")
     parser.add_argument("--duration", type=float, help="seconds measured per measurement (default 20)")
@@ -80,20 +93,40 @@ def _options() -> Options:
     )
 
 
-def _drive(server: ServerProcess, requests: list[HttpRequest], options: Options) -> dict:
-    """Load `server` from a separate client process; returns the client's summary."""
+@dataclass
+class _LoadClient:
+    process: subprocess.Popen
+    spec_path: str
+    server_name: str
+    timeout: float
+
+    def summary(self) -> dict:
+        """Wait for the client to finish; its summary."""
+        try:
+            out, err = self.process.communicate(timeout=self.timeout)
+        finally:
+            os.unlink(self.spec_path)
+        if self.process.returncode != 0:
+            raise RuntimeError(f"the load client failed against {self.server_name}:\n{err[-2000:]}")
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def _start_load(server: ServerProcess, requests: list[HttpRequest], options: Options, *,
+                concurrency: int | None = None, duration: float | None = None) -> _LoadClient:
+    """A load client in a process of its own, loading `server` while the caller goes on."""
     spec = LoadSpec(host=HOST, port=server.port, requests=[r.to_json() for r in requests],
-                    concurrency=options.concurrency, warmup=options.warmup, duration=options.duration,
-                    max_requests=options.max_requests)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=RESULTS_DIR) as spec_file:
+                    concurrency=concurrency or options.concurrency, warmup=options.warmup,
+                    duration=duration or options.duration, max_requests=options.max_requests)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=RESULTS_DIR, delete=False) as spec_file:
         json.dump(asdict(spec), spec_file)
-        spec_file.flush()
-        done = subprocess.run([sys.executable, "-m", "bench.load", spec_file.name], capture_output=True,
-                              text=True, timeout=options.warmup + options.duration + REQUEST_TIMEOUT + 30,
-                              check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the load client failed against {server.name}:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen([sys.executable, "-m", "bench.load", spec_file.name], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    return _LoadClient(process, spec_file.name, server.name, spec.warmup + spec.duration + REQUEST_TIMEOUT + 30)
+
+
+def _drive(server: ServerProcess, requests: list[HttpRequest], options: Options, **load) -> dict:
+    """Load `server` from a separate client process; returns the client's summary."""
+    return _start_load(server, requests, options, **load).summary()
 
 
 def _measure(name: str, server: ServerProcess, floor: ServerProcess, requests: list[HttpRequest],
@@ -117,6 +150,37 @@ def _measure(name: str, server: ServerProcess, floor: ServerProcess, requests: l
     }
 
 
+def _measure_writes(name: str, server: ServerProcess, requests: list[HttpRequest], options: Options) -> dict:
+    """Writes have no floor: rows per second and latency, with the server's memory."""
+    server.reset_peak_memory()
+    concurrency = WRITE_CONCURRENCY[name]
+    if is_sqlite(options.database_url) and name == "W2-bulk":
+        # one writer at a time: a second batch would only queue for the lock, and a third could
+        # wait past the 5 s lock timeout (a 503) behind two batches of 500
+        concurrency = 1
+    measured = _drive(server, requests, options, concurrency=concurrency)
+    rss = server.peak_memory_mb()
+    no_floor = {"rps": None, "errors": 0, "error_samples": []}
+    return {
+        "name": name, "workers": server.workers, **measured, "ratio": None,
+        "rows_per_second": round(measured["rps"] * ROWS_PER_REQUEST[name], 1),
+        "concurrency": concurrency, "statements": "-", "checkouts": None,
+        "rss_mb": max(rss), "rss_mb_workers": rss, "load_average": os.getloadavg()[0], "floor": no_floor,
+    }
+
+
+def _measure_beside_writes(server: ServerProcess, floor: ServerProcess, reads: list[HttpRequest],
+                           writes: list[HttpRequest], statements: dict, options: Options) -> dict:
+    """Q2 on the server and then on the floor, while single upserts load the server all along."""
+    window = 2 * (options.warmup + options.duration) + 5  # both read measurements, and some slack
+    writer = _start_load(server, writes, options, concurrency=WRITE_CONCURRENCY[BESIDE_WRITES], duration=window)
+    try:
+        measurement = _measure("Q2-uncached", server, floor, reads, statements, options)
+    finally:
+        beside = writer.summary()
+    return {**measurement, "name": BESIDE_WRITES, "writes_beside": beside}
+
+
 def main() -> int:
     options = _options()
     url = options.database_url
@@ -126,6 +190,7 @@ def main() -> int:
         generate(url, options.scale)
     environment = report.describe_environment(url)
     workload = asyncio.run(build_workload(url))
+    writes = asyncio.run(build_writes(url))
     statements = asyncio.run(count_statements(url, workload))
     counts = ", ".join(f"{name}={count['statements']}" for name, count in statements.items())
     print(f"statements per request: {counts}", flush=True)
@@ -138,10 +203,17 @@ def main() -> int:
         with registry_server(url, workers, log_dir) as server, floor_server(url, workers, log_dir) as floor:
             problems += compare_answers(server.port, floor.port, workload, options.parity_checks)
             for name in options.measurements:
-                measurement = _measure(name, server, floor, workload[name], statements, options)
+                if name in MEASUREMENTS:
+                    measurement = _measure(name, server, floor, workload[name], statements, options)
+                elif name == BESIDE_WRITES:
+                    measurement = _measure_beside_writes(server, floor, workload["Q2-uncached"],
+                                                         writes["W1-upsert"], statements, options)
+                else:
+                    measurement = _measure_writes(name, server, writes[name], options)
                 measurements.append(measurement)
-                print(f"  workers={workers} {name:<12} {measurement['rps']:8.1f} rps  "
-                      f"floor {measurement['floor']['rps']:8.1f} rps  errors {measurement['errors']}  "
+                floor_rps = measurement["floor"]["rps"]
+                print(f"  workers={workers} {name:<16} {measurement['rps']:8.1f} rps  "
+                      f"floor {floor_rps or 0:8.1f} rps  errors {measurement['errors']}  "
                       f"load average {measurement['load_average']:.1f}", flush=True)
 
     checks = report.target_checks(measurements, statements) if database == "postgresql" else []

@@ -21,7 +21,7 @@ STOP_TIMEOUT = 15.0
 
 
 # production refuses the default admin secret (registry/app.py)
-TEST_ADMIN_SECRET = "test-admin-secret-" + "x" * 32
+BENCH_ADMIN_SECRET = "bench-admin-secret-" + "x" * 32  # production refuses the default; the bench never logs in
 
 
 def free_port() -> int:
@@ -135,7 +135,7 @@ class ServerProcess:
 
 def _env(database_url: str) -> dict[str, str]:
     return {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_ENV": "production",
-            "REGISTRY_ADMIN_SECRET": TEST_ADMIN_SECRET}
+            "REGISTRY_ADMIN_SECRET": BENCH_ADMIN_SECRET}
 
 
 def registry_server(database_url: str, workers: int, log_dir: Path) -> ServerProcess:

@@ -15,6 +15,7 @@ from registry.config import Environment, Settings
 from registry.db import StatementLog
 
 from . import queries
+from .servers import BENCH_ADMIN_SECRET
 from .workload import HttpRequest
 
 __all__ = ["count_statements"]
@@ -46,7 +47,7 @@ async def count_statements(database_url: str, workload: dict[str, list[HttpReque
     samples = {name: requests[1 if len(requests) > 1 else 0] for name, requests in workload.items()}
     for first in PAGE_SIZES:
         samples[f"Q1-first-{first}"] = HttpRequest.post(queries.project_page(first), {"after": None})
-    app = create_app(Settings(database_url=database_url, env=Environment.PRODUCTION))
+    app = create_app(Settings(database_url=database_url, env=Environment.PRODUCTION, admin_secret=BENCH_ADMIN_SECRET))
     counts = {}
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)

@@ -36,17 +36,22 @@ class HttpRequest:
     method: str
     target: str
     body: str | None = None
+    headers: tuple[str, ...] = ()  # "Name: value" lines besides Host and Accept
 
     @classmethod
     def post(cls, query: str, variables: dict) -> "HttpRequest":
         return cls("POST", "/graphql", json.dumps({"query": query, "variables": variables}))
 
     @classmethod
+    def post_with(cls, headers: tuple[str, ...], query: str, variables: dict) -> "HttpRequest":
+        return cls("POST", "/graphql", json.dumps({"query": query, "variables": variables}), headers)
+
+    @classmethod
     def get(cls, query: str, variables: dict) -> "HttpRequest":
         return cls("GET", "/graphql?" + urlencode({"query": query, "variables": json.dumps(variables)}))
 
     def to_json(self) -> dict:
-        return {"method": self.method, "target": self.target, "body": self.body}
+        return {"method": self.method, "target": self.target, "body": self.body, "headers": list(self.headers)}
 
 
 def _respelled(name: str, rng: random.Random) -> str:
