@@ -19,6 +19,7 @@ from ..models.enums import EntityType, EventKind, FigureMetric
 __all__ = ["dashboard_context"]
 
 WIDTH, HEIGHT, MARGIN = 760, 260, 48
+LEGEND_ROW = 20
 LATEST_CHANGES = 15
 _VISITS = {EventKind.OFFICIAL_VISIT, EventKind.WORKING_VISIT, EventKind.STATE_VISIT}
 _MARKS = ["#206bc4", "#d63939", "#2fb344", "#f76707", "#ae3ec9"]
@@ -41,7 +42,7 @@ def _axis(first: int, last: int) -> str:
     ticks = "".join(
         f'<line x1="{_x(y, first, last):.1f}" y1="{HEIGHT - MARGIN}" x2="{_x(y, first, last):.1f}" '
         f'y2="{HEIGHT - MARGIN + 5}" stroke="#667"/><text x="{_x(y, first, last):.1f}" y="{HEIGHT - MARGIN + 18}" '
-        f'text-anchor="middle" font-size="11">{y}</text>'
+        f'text-anchor="middle" font-size="13">{y}</text>'
         for y in range(first, last + 1, step)
     )
     return f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}" y2="{HEIGHT - MARGIN}" stroke="#667"/>{ticks}'
@@ -68,16 +69,18 @@ def trade_chart(marks: list[TradeMark]) -> Markup:
         )
     grid = "".join(
         f'<text x="{MARGIN - 6}" y="{HEIGHT - MARGIN - f * (HEIGHT - 2 * MARGIN) + 4:.1f}" text-anchor="end" '
-        f'font-size="11">{top * f / 1e6:.0f}M</text>'
+        f'font-size="13">{top * f / 1e6:.0f}M</text>'
         for f in (0, 0.5, 1)
     )
+    # one legend row per source under the axis, whole titles: they are what tells the marks apart
     legend = "".join(
-        f'<circle cx="{MARGIN + 10 + i * 190}" cy="14" r="5" fill="{colour[s]}"/>'
-        f'<text x="{MARGIN + 20 + i * 190}" y="18" font-size="11">{escape(s[:30])}</text>'
+        f'<circle cx="{MARGIN + 6}" cy="{HEIGHT + i * LEGEND_ROW - 4}" r="5" fill="{colour[s]}"/>'
+        f'<text x="{MARGIN + 16}" y="{HEIGHT + i * LEGEND_ROW}" font-size="13">{escape(s[:100])}</text>'
         for i, s in enumerate(sources)
     )
+    height = HEIGHT + len(sources) * LEGEND_ROW
     return Markup(
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" aria-label="Bilateral trade by year, USD">'
+        f'<svg viewBox="0 0 {WIDTH} {height}" class="chart" role="img" aria-label="Bilateral trade by year, USD">'
         f'{legend}{grid}{_axis(first, last)}{"".join(dots)}</svg>'
     )
 
@@ -96,9 +99,9 @@ def timeline_chart(items: list[tuple[date, str, str]]) -> Markup:
         else:
             marks.append(f'<rect x="{x - 5:.1f}" y="{HEIGHT / 2 + 20}" width="10" height="10" fill="#2fb344" '
                          f'fill-opacity="0.8">{label}</rect>')
-    legend = (f'<circle cx="{MARGIN + 10}" cy="14" r="6" fill="#206bc4"/><text x="{MARGIN + 20}" y="18" font-size="11">visits</text>'
+    legend = (f'<circle cx="{MARGIN + 10}" cy="14" r="6" fill="#206bc4"/><text x="{MARGIN + 20}" y="18" font-size="13">visits</text>'
               f'<rect x="{MARGIN + 85}" y="9" width="10" height="10" fill="#2fb344"/>'
-              f'<text x="{MARGIN + 100}" y="18" font-size="11">agreements signed</text>')
+              f'<text x="{MARGIN + 100}" y="18" font-size="13">agreements signed</text>')
     return Markup(f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" aria-label="Timeline of visits '
                   f'and agreements">{legend}{_axis(first, last)}{"".join(marks)}</svg>')
 
