@@ -118,7 +118,8 @@ def _project(node: dict) -> dict:
     citations = [{"excerpt": c["excerpt"], "source": c["sourceBySourceId"]}
                  for c in node["projectCitationsByProjectIdList"]]
     project = {"id": to_base64("Project", node["id"]), "title": node["title"],
-               "status": node["status"].upper(), "actual": _actual(node), "participants": participants, "citations": citations}
+               "status": node["status"].upper(), "actual": _actual(node), "participants": participants,
+               "citations": citations}
     if "projectAgreementsByProjectIdList" in node:  # Q2
         project["agreements"] = [
             {"agreement": _dated(a["agreementByAgreementId"], "signed")}

@@ -94,7 +94,8 @@ def print_progress(m: dict) -> None:
     """One line as each measurement ends."""
     rival = f"postgraphile {m['postgraphile']['rps']:8.1f} rps  " if "postgraphile" in m else ""
     print(f"  workers={m['workers']} {m['name']:<12} {m['rps']:8.1f} rps  "
-          f"floor {m['floor']['rps']:8.1f} rps  {rival}errors {m['errors']}  load average {m['load_average']:.1f}", flush=True)
+          f"floor {m['floor']['rps']:8.1f} rps  {rival}errors {m['errors']}  "
+          f"load average {m['load_average']:.1f}", flush=True)
 
 
 def print_against_postgraphile(measurements: list[dict]) -> None:

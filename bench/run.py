@@ -9,8 +9,8 @@ For each worker count (1, then 2) the servers run side by side; each measurement
 server and the floor (and PostGraphile for Q1 and Q2 with --postgraphile) with the same requests,
 one after the other, the order rotating from one measurement to the next, so `ratio = server rps /
 floor rps` compares like with like in the same minute. Exits non-zero when something is broken
-(a server does not start, a response is an error, the floor and the server disagree); missing a target is reported,
-not failed.
+(a server does not start, a response is an error, the floor or PostGraphile and the server
+disagree); missing a target is reported, not failed.
 """
 
 import argparse

@@ -28,13 +28,14 @@ from tests.utils import factories
 from tests.utils.databases import POSTGRES_URL, create_database, drop_database
 
 PROJECT_ID = uuid.UUID("4434eba1-fd52-49bc-bd4f-4846ad4a4bbb")
+OUR_ID = to_base64("Project", str(PROJECT_ID))
 TITLE = "Завод «Минск–Астана», stage 4"  # non-ASCII and punctuation survive both cursor spellings
 
 
 def _workload(after: str | None) -> dict[str, list[HttpRequest]]:
     return {
         "Q1-uncached": [HttpRequest.post(queries.PROJECT_PAGE, {"after": after})],
-        "Q2-uncached": [HttpRequest.post(queries.PROJECT_DETAIL, {"id": to_base64("Project", str(PROJECT_ID))})],
+        "Q2-uncached": [HttpRequest.post(queries.PROJECT_DETAIL, {"id": OUR_ID})],
     }
 
 
@@ -75,17 +76,21 @@ def _their_project(**changes) -> dict:
             {"role": "host", "organizationByOrganizationId": {
                 "name": "Gone LLP", "deletedAt": "2024-01-01T00:00:00+00:00", "countryByCountryCode": None}},
         ],
-        "projectCitationsByProjectIdList": [{"excerpt": "As agreed.", "sourceBySourceId": {"title": "Review"}}],
+        "projectCitationsByProjectIdList": [
+            {"excerpt": "As agreed.", "sourceBySourceId": {"title": "Review"}},
+        ],
         **changes,
     }
 
 
 def _our_project(**changes) -> dict:
     return {
-        "id": to_base64("Project", str(PROJECT_ID)), "title": TITLE, "status": "IN_PROGRESS",
-        "actual": {"value": "2001-03/2004~", "precision": "RANGE", "lower": "2001-03-01", "upper": "2004-12-31"},
+        "id": OUR_ID, "title": TITLE, "status": "IN_PROGRESS",
+        "actual": {"value": "2001-03/2004~", "precision": "RANGE",
+                   "lower": "2001-03-01", "upper": "2004-12-31"},
         "participants": [
-            {"role": "FOUNDER", "organization": {"name": "Belshina", "country": {"code": "BY", "name": "Belarus"}}},
+            {"role": "FOUNDER",
+             "organization": {"name": "Belshina", "country": {"code": "BY", "name": "Belarus"}}},
             {"role": "PARTNER", "organization": None},
             {"role": "HOST", "organization": None},  # soft-deleted: the registry hides it
         ],
@@ -107,14 +112,16 @@ def test_a_page_in_our_shape():
     }}}
 
 
-@pytest.mark.parametrize(("value", "precision"), [("2001", "YEAR"), ("2001-03", "MONTH"), ("2001-03-05~", "DAY")])
+@pytest.mark.parametrize(("value", "precision"),
+                         [("2001", "YEAR"), ("2001-03", "MONTH"), ("2001-03-05~", "DAY")])
 def test_precision_is_the_registrys(value, precision):
     answer = normalised("Q1-uncached", _page(_their_project(actual=value), None))
     assert answer["data"]["projects"]["edges"][0]["node"]["actual"]["precision"] == precision
 
 
 def test_a_project_without_a_date():
-    answer = normalised("Q1-uncached", _page(_their_project(actual=None, actualLower=None, actualUpper=None), None))
+    undated = _their_project(actual=None, actualLower=None, actualUpper=None)
+    answer = normalised("Q1-uncached", _page(undated, None))
     assert answer["data"]["projects"]["edges"][0]["node"]["actual"] is None
 
 
@@ -155,7 +162,8 @@ def test_a_project_by_id_in_our_shape():
 
 
 def test_a_deleted_or_missing_project_is_null():
-    assert normalised("Q2-uncached", _detail(deletedAt="2024-03-03T00:00:00+00:00")) == {"data": {"node": None}}
+    deleted = _detail(deletedAt="2024-03-03T00:00:00+00:00")
+    assert normalised("Q2-uncached", deleted) == {"data": {"node": None}}
     assert normalised("Q2-uncached", {"data": {"projectById": None}}) == {"data": {"node": None}}
 
 
@@ -192,11 +200,14 @@ async def _cited_projects(url: str) -> None:
 async def _view_rows(url: str) -> tuple[list, list, int, str]:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        view = await connection.fetch("SELECT id, project_id, source_id, excerpt FROM project_citation ORDER BY id")
+        view = await connection.fetch(
+            "SELECT id, project_id, source_id, excerpt FROM project_citation ORDER BY id")
         table = await connection.fetch(
-            "SELECT id, subject_id, source_id, excerpt FROM citation WHERE subject_type = 'project' ORDER BY id")
+            "SELECT id, subject_id, source_id, excerpt FROM citation "
+            "WHERE subject_type = 'project' ORDER BY id")
         others = await connection.fetchval("SELECT count(*) FROM citation WHERE subject_type <> 'project'")
-        comment = await connection.fetchval("SELECT obj_description('project_citation'::regclass, 'pg_class')")
+        comment = await connection.fetchval(
+            "SELECT obj_description('project_citation'::regclass, 'pg_class')")
         return [tuple(r) for r in view], [tuple(r) for r in table], others, comment
     finally:
         await connection.close()
