@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_ENV ?= development
 
-.PHONY: install run test test-strawberry-executor schema bench bench-quick fuzz audit clean
+.PHONY: install run test test-strawberry-executor schema bench bench-quick bench-postgraphile fuzz audit clean
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -34,6 +34,12 @@ test-strawberry-executor: install
 # Benchmark (bench/README.md): PostgreSQL on 127.0.0.1:5432, or REGISTRY_BENCH_DATABASE_URL.
 bench: install
 	$(BIN)/python -m bench.run
+
+# `make bench` with PostGraphile 4 (npm, bench/postgraphile) loaded beside the registry for Q1 and Q2.
+# Not in CI: bench-quick needs no Node.js packages. BENCH_ARGS adds options, e.g. BENCH_ARGS=--quick.
+bench-postgraphile: install
+	npm ci --prefix bench/postgraphile --no-audit --no-fund
+	$(BIN)/python -m bench.run --postgraphile $(BENCH_ARGS)
 
 # The CI smoke test, under two minutes: both databases, one and two workers; fails only when broken.
 bench-quick: install

@@ -9,10 +9,13 @@ import sqlalchemy as sa
 
 from registry.db import is_sqlite
 
-__all__ = ["BENCH_DIR", "RESULTS_DIR", "asyncpg_dsn", "bench_database_url", "recreate_database"]
+__all__ = [
+    "BENCH_DIR", "POSTGRAPHILE_DIR", "RESULTS_DIR", "asyncpg_dsn", "bench_database_url", "recreate_database",
+]
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"  # gitignored
+POSTGRAPHILE_DIR = BENCH_DIR / "postgraphile"  # its package.json; node_modules gitignored
 POSTGRES_URL = os.environ.get(
     "REGISTRY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/registry_bench"
 )

@@ -17,8 +17,8 @@ from registry.db import is_sqlite
 from .databases import BENCH_DIR, RESULTS_DIR, asyncpg_dsn
 
 __all__ = [
-    "TARGETS", "describe_environment", "print_results", "print_summary", "result_lines", "target_checks",
-    "write_results",
+    "TARGETS", "describe_environment", "print_progress", "print_results", "print_summary", "result_lines",
+    "target_checks", "write_results",
 ]
 
 # The issues' targets (PostgreSQL only; SQLite is reported without targets): minimum server/floor
@@ -93,9 +93,35 @@ def print_results(measurements: list[dict]) -> None:
               f"{rss:>15}{m['errors']:>7}{_cell(m['client_cpu'], 2):>11}")
 
 
+def print_progress(m: dict) -> None:
+    """One line as each measurement ends."""
+    rival = f"postgraphile {m['postgraphile']['rps']:8.1f} rps  " if "postgraphile" in m else ""
+    floor = f"floor {m['floor']['rps']:8.1f} rps  " if m["floor"]["rps"] is not None else ""
+    print(f"  workers={m['workers']} {m['name']:<16} {m['rps']:8.1f} rps  "
+          f"{floor}{rival}errors {m['errors']}  "
+          f"load average {m['load_average']:.1f}", flush=True)
+
+
+def print_against_postgraphile(measurements: list[dict]) -> None:
+    """Our rate against PostGraphile's, measured in the same run (and both against the floor)."""
+    header = (f"{'measurement':<13}{'workers':>8}{'ours rps':>10}{'PG rps':>9}{'ours/PG':>9}{'PG/floor':>10}"
+              f"{'PG p50':>8}{'PG p99':>8}{'PG rss MB':>11}{'PG errors':>10}")
+    print("\nagainst PostGraphile 4 (PG), same requests and answers:")
+    print(header)
+    print("-" * len(header))
+    for m in measurements:
+        rival = m["postgraphile"]
+        rss = "/".join(f"{v:.0f}" for v in rival["rss_mb_workers"])
+        print(f"{m['name']:<13}{m['workers']:>8}{_cell(m['rps']):>10}{_cell(rival['rps']):>9}"
+              f"{_cell(m['ratio_postgraphile'], 2):>9}{_cell(rival['ratio'], 2):>10}"
+              f"{_cell(rival['p50_ms']):>8}{_cell(rival['p99_ms']):>8}{rss:>11}{rival['errors']:>10}")
+
+
 def print_summary(measurements: list[dict], checks: list[tuple[str, bool]], problems: list[str]) -> None:
     print()
     print_results(measurements)
+    if against := [m for m in measurements if "postgraphile" in m]:
+        print_against_postgraphile(against)
     if checks:
         print("\ntargets (from the issue):")
         for description, met in checks:
@@ -115,6 +141,10 @@ def result_lines(measurements: list[dict], database: str, scale: float) -> list[
             **({"rows_per_second": _cell(m["rows_per_second"])} if "rows_per_second" in m else {}),
             "floor_errors": m["floor"]["errors"], "database": database, "scale": scale,
         }
+        if rival := m.get("postgraphile"):
+            fields |= {"postgraphile_rps": _cell(rival["rps"]),
+                       "vs_postgraphile": _cell(m["ratio_postgraphile"], 3),
+                       "postgraphile_errors": rival["errors"]}
         lines.append("RESULT " + " ".join(f"{key}={value}" for key, value in fields.items()))
     return lines
 
@@ -127,6 +157,9 @@ def target_checks(measurements: list[dict], statements: dict) -> list[tuple[str,
         if m["name"] in TARGETS and m["ratio"] is not None:
             target = TARGETS[m["name"]]
             checks.append((f"{label}: ratio {m['ratio']:.2f} >= {target}", m["ratio"] >= target))
+        if (rival := m.get("postgraphile")) and rival["rps"]:
+            checks.append((f"{label}: {m['rps']:.1f} rps >= PostGraphile's {rival['rps']:.1f}",
+                           m["rps"] >= rival["rps"]))
         if m["p50_ms"] and m["p99_ms"]:
             spread = m["p99_ms"] / m["p50_ms"]
             limit = MAX_P99_OVER_P50

@@ -11,9 +11,9 @@ import urllib.request
 from pathlib import Path
 from typing import Self
 
-from .databases import BENCH_DIR
+from .databases import BENCH_DIR, POSTGRAPHILE_DIR, asyncpg_dsn
 
-__all__ = ["ServerProcess", "floor_server", "free_port", "registry_server"]
+__all__ = ["ServerProcess", "floor_server", "free_port", "postgraphile_server", "registry_server"]
 
 HOST = "127.0.0.1"  # loopback only
 STARTUP_TIMEOUT = 60.0
@@ -32,6 +32,8 @@ def free_port() -> int:
 
 class ServerProcess:
     """A uvicorn server (`workers` processes) in its own process group, logging to a file."""
+
+    startup_line = "Application startup complete"  # logged once per worker
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], workers: int, log_path: Path):
         self.name, self.command, self.env, self.workers, self.log_path = name, command, env, workers, log_path
@@ -59,14 +61,14 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
-            started = self.log_path.read_text(errors="replace").count("Application startup complete")
+            started = self.log_path.read_text(errors="replace").count(self.startup_line)
             if started >= self.workers:
                 ready, answer = self._readiness()
                 if ready:
                     return
             time.sleep(0.2)
         raise RuntimeError(f"{self.name} was not ready within {STARTUP_TIMEOUT:.0f} s: "
-                           f"/readyz said {answer}\n{self.log_tail()}")
+                           f"its readiness probe said {answer}\n{self.log_tail()}")
 
     def _readiness(self) -> tuple[bool, str]:
         try:
@@ -84,6 +86,10 @@ class ServerProcess:
         """The processes that serve requests: the server itself, or the children uvicorn spawned."""
         if self.workers == 1:
             return [self.process.pid]
+        return self._children(b"spawn_main")  # a worker, not multiprocessing's resource tracker
+
+    def _children(self, marker: bytes) -> list[int]:
+        """The server process's children whose command line holds `marker`."""
         children = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -93,8 +99,7 @@ class ServerProcess:
                 command = (entry / "cmdline").read_bytes()
             except (OSError, IndexError, ValueError):
                 continue  # gone meanwhile
-            # a worker, not multiprocessing's resource tracker
-            if parent == self.process.pid and b"spawn_main" in command:
+            if parent == self.process.pid and marker in command:
                 children.append(int(entry.name))
         return sorted(children)
 
@@ -133,6 +138,30 @@ class ServerProcess:
             self.process.wait(STOP_TIMEOUT)
 
 
+class PostGraphileProcess(ServerProcess):
+    """PostGraphile's CLI: one Node.js process, or a cluster primary forking `workers` processes."""
+
+    startup_line = " listening on port "  # once per process serving requests
+
+    def _readiness(self) -> tuple[bool, str]:
+        # no /readyz: the smallest GraphQL request, which needs the introspected schema and the pool
+        probe = urllib.request.Request(f"http://{HOST}:{self.port}/graphql", data=b'{"query":"{__typename}"}',
+                                       headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(probe, timeout=5) as response:
+                body = response.read().decode(errors="replace")
+                return response.status == 200 and '"errors"' not in body, body
+        except urllib.error.HTTPError as error:
+            return False, error.read().decode(errors="replace")
+        except OSError as error:
+            return False, str(error)
+
+    def worker_pids(self) -> list[int]:
+        if self.workers == 1:
+            return [self.process.pid]
+        return self._children(b"postgraphile")  # the cluster's forked workers
+
+
 def _env(database_url: str) -> dict[str, str]:
     return {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_ENV": "production",
             "REGISTRY_ADMIN_SECRET": BENCH_ADMIN_SECRET}
@@ -152,3 +181,21 @@ def floor_server(database_url: str, workers: int, log_dir: Path) -> ServerProces
     command = [sys.executable, "-m", "uvicorn", "bench.floor:create_app", "--factory", "--host", HOST,
                "--port", str(free_port()), "--workers", str(workers), "--log-level", "info", "--no-access-log"]
     return ServerProcess("floor", command, _env(database_url), workers, log_dir / f"floor-w{workers}.log")
+
+
+def postgraphile_server(database_url: str, workers: int, log_dir: Path) -> ServerProcess:
+    """PostGraphile 4 (bench/postgraphile, `npm ci` first) on the benchmark database, configured as a
+    production deployment: read-only schema (no default mutations), no GraphiQL, no watch, no query
+    log (as our servers run without an access log), the same 16 connections per process."""
+    executable = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
+    if not executable.exists():
+        raise RuntimeError(f"PostGraphile is not installed: run `npm ci --prefix {POSTGRAPHILE_DIR}`")
+    command = [str(executable), "--connection", asyncpg_dsn(database_url), "--schema", "public",
+               "--host", HOST, "--port", str(free_port()), "--max-pool-size", "16",
+               "--disable-default-mutations", "--simple-collections", "both", "--disable-graphiql",
+               "--disable-query-log"]
+    if workers > 1:
+        command += ["--cluster-workers", str(workers)]
+    env = {**os.environ, "NODE_ENV": "production"}
+    log_path = log_dir / f"postgraphile-w{workers}.log"
+    return PostGraphileProcess("postgraphile", command, env, workers, log_path)
