@@ -23,6 +23,11 @@ statement: global ids (base64 of `Type:uuid`; SQLite stores UUIDs as 32 hex digi
 date's precision and approximate mark (`PartialDate.parse`), and a null in a non-null field whose
 column or relationship can be null (a citation whose source was deleted).
 
+A connection page (`page_statement`) is compiled the same way: its `edges { node { … } }` selection
+becomes the statement, run for the ids of the page the keyset query found (`types.page_nodes`), so
+cursors, pageInfo, totalCount, filters and ordering stay the keyset query's; the nodes under more
+than one response key (two aliases of `edges` or of `node`) take the existing path.
+
 Anything else (a resolver such as `history`, a field with arguments, permission classes or
 extensions, a datetime or decimal column, an interface-typed field, @defer) makes the whole
 lookup take the existing path (loaders, `prefetch`, the plain-field executor); so does a null
