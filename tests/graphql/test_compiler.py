@@ -105,12 +105,12 @@ async def test_a_list_page_is_two_statements_whatever_its_size(many, database_ur
 # per connection selection: statements in all, and how many of them are compiled (build JSON)
 CONNECTION_STATEMENTS = {
     "q1": (3, 1),  # keyset page, nodes, totalCount
-    "filter-order": (5, 2),  # organizations as q1; projects without totalCount
-    "several-lists": (8, 4),
+    "filter-order": (4, 1),  # organizations as q1; projects without relationships: the keyset page alone
+    "several-lists": (7, 3),  # a keyset page and its nodes per list, but sources (no relationships)
     "aliases-fragments": (5, 2),
-    # the existing path: the keyset page and the prefetch walk (nothing to prefetch), no JSON
-    "two-edges": (1, 0),
-    "two-nodes": (1, 0),
+    # the existing path: the keyset page and the prefetch walk, no JSON
+    "two-edges": (2, 0),  # keyset page, citations
+    "two-nodes": (2, 0),
     "history": (2, 0),  # keyset page, then the history of its records (one batch)
 }
 

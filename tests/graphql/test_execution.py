@@ -327,7 +327,8 @@ async def test_compiled_node_lookups_answer_as_the_other_executors(executors, se
 # Connection pages for the compiler (`compiler.page_statement`): the edges' nodes of every root list
 # in one statement, with filters, orderings, aliases and fragments around them, totalCount and
 # pageInfo beside them, and shapes it leaves to the existing path (`edges` or `node` under two
-# response keys, a resolver under the node). The first root field takes `$after`/`$before`.
+# response keys, a resolver under the node, nodes without relationships: the keyset rows answer
+# them). The first root field takes `$after`/`$before`.
 CONNECTION_SELECTIONS = {
     "q1": f"projects(first: 7, after: $after, before: $before) {{ totalCount edges {{ cursor node {{ id title "
           f"status actual {_PARTIAL_DATE} participants {{ role organization {{ id name country {{ code name }} }} }} "
@@ -350,9 +351,10 @@ CONNECTION_SELECTIONS = {
                          "fragment Edge on ProjectEdge { node { __typename i: id ... on Record { slug } "
                          "...P } } fragment P on Project { title participants { organization { name } } }",
     # left to the existing path: the nodes under two response keys, a resolver under the node
-    "two-edges": "projects(first: 5, after: $after, before: $before) { a: edges { cursor node { title } } "
-                 "b: edges { node { id } } }",
-    "two-nodes": "projects(first: 5, after: $after, before: $before) { edges { cursor a: node { title } b: node { id } } }",
+    "two-edges": "projects(first: 5, after: $after, before: $before) { a: edges { cursor node { title "
+                 "citations { excerpt } } } b: edges { node { id } } }",
+    "two-nodes": "projects(first: 5, after: $after, before: $before) { edges { cursor a: node { title "
+                 "citations { excerpt } } b: node { id } } }",
     "history": "projects(first: 3, after: $after, before: $before) { edges { cursor node { title history(first: 1) "
                "{ edges { node { action } } } } } }",
 }

@@ -26,7 +26,8 @@ column or relationship can be null (a citation whose source was deleted).
 A connection page (`page_statement`) is compiled the same way: its `edges { node { … } }` selection
 becomes the statement, run for the ids of the page the keyset query found (`types.page_nodes`), so
 cursors, pageInfo, totalCount, filters and ordering stay the keyset query's; the nodes under more
-than one response key (two aliases of `edges` or of `node`) take the existing path.
+than one response key (two aliases of `edges` or of `node`) take the existing path, and so do
+nodes without relationships, which the keyset rows answer alone.
 
 Anything else (a resolver such as `history`, a field with arguments, permission classes or
 extensions, a datetime or decimal column, an interface-typed field, @defer) makes the whole
@@ -128,8 +129,9 @@ def node_statement(info: Info, cls: type) -> NodeStatement | None:
 def page_statement(info: Info, cls: type) -> NodeStatement | None:
     """The statement answering `edges { node { … } }` of the connection field `info` resolves, for
     the page's records of `cls`; None when the selection holds something the compiler leaves to
-    the existing path, or asks for the nodes under more than one response key (`a: edges`,
-    `b: edges`, or two aliases of `node`: one fragment per record could not answer both)."""
+    the existing path, asks for the nodes under more than one response key (`a: edges`,
+    `b: edges`, or two aliases of `node`: one fragment per record could not answer both), or for
+    no relationship (then the keyset rows are all it takes)."""
     return _shared_statement(info, cls, ("edges", "node"))
 
 
@@ -164,6 +166,7 @@ class _Compiler:
         self.fragments = {name: FragmentDetails(node) for name, node in raw_info.fragments.items()}
         self.variables = VariableValues({}, raw_info.variable_values)  # Strawberry keeps the coerced dict
         self.aliases = 0
+        self.relationships = 0
 
     def node_statement(self, cls: type, path: tuple[str, ...]) -> NodeStatement:
         object_type = self.info.schema.get_type(_graphql_name(cls))
@@ -173,6 +176,8 @@ class _Compiler:
         alias = self._alias()
         details = self._details_under(path)
         data, finish = self._object(cls, object_type, details, alias)
+        if path and not self.relationships:
+            raise _NotCompiled  # the page's keyset rows answer it alone: one statement, not two
         keys = "= ANY(:keys)" if self.dialect_name == "postgresql" else "IN :keys"
         sql = (
             f"SELECT {alias}.id AS key, {self.json.as_text(data)} AS data "
@@ -249,6 +254,7 @@ class _Compiler:
         self, spec: Any, type_: GraphQLOutputType, details: Any, parent: str, parent_cls: type
     ) -> tuple[str, Finish | None]:
         """A relationship as the loaders read it: `One` an object or null, `Many`/`Attached` a list."""
+        self.relationships += 1
         if isinstance(spec, One):
             target = spec.target()
             table, alias = target.MODEL.__table__, self._alias()

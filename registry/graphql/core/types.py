@@ -211,18 +211,13 @@ async def page_nodes(cls: type, info: Info, rows: Sequence[RowMapping]) -> list[
     """The nodes of a connection page of `cls` from its keyset rows: their `edges { node }` selection
     compiled into one statement when it can be (`compiler.page_statement`), else built from the
     rows and their relationships loaded by `prefetch`."""
-    ids = [_as_uuid(row["id"]) for row in rows]
+    ids = [row["id"] for row in rows]  # asyncpg's own UUIDs (`DriverStatement`) hash and compare as uuid.UUID
     by_id = await _compiled_nodes(info, page_statement(info, cls), ids)
     if by_id is not None and len(by_id) == len(ids):  # else a record was deleted since the keyset query
         return [by_id[i] for i in ids]
     nodes = [build(cls, row) for row in rows]
     await prefetch(info, nodes, selections_under(info.selected_fields[0].selections, "edges", "node"))
     return nodes
-
-
-def _as_uuid(value: Any) -> uuid.UUID:
-    # asyncpg's own records (`registry.db.DriverStatement`) hold its UUID subclass
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
 
 
 def _tag_name(row: RowMapping) -> str:
