@@ -1,5 +1,6 @@
-"""Node lookups compiled into one SQL statement (`core/compiler.py`): one statement for the
-benchmark's detail page, the existing path for what the compiler leaves alone (resolvers,
+"""Node lookups and connection pages compiled into one SQL statement (`core/compiler.py`): one
+statement for the benchmark's detail page, two for its list page (the keyset page, then its nodes)
+whatever the page size, the existing path for what the compiler leaves alone (resolvers,
 permission classes, nulls the schema forbids), with the same answers and errors."""
 
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
-from bench.queries import PROJECT_DETAIL
+from bench.queries import PROJECT_DETAIL, project_page
 from registry import services
 from registry.config import Settings
 from registry.db import StatementLog
@@ -21,8 +22,9 @@ from registry.graphql.core.execution import PlainFieldExecutor
 from registry.graphql.core.node_lookup import UnknownTypesAsNull
 from registry.graphql.projects.types import ProjectType
 from tests.conftest import app_settings, asgi_client
-from tests.graphql.conftest import executor_apps, gql
-from tests.graphql.test_execution import NODE_SELECTIONS
+from registry.graphql.core.pagination import MAX_PAGE_SIZE
+from tests.graphql.conftest import executor_apps, gql, gql_errors
+from tests.graphql.test_execution import CONNECTION_SELECTIONS, NODE_SELECTIONS, _connection_query
 from tests.utils import factories
 
 LEFT_TO_THE_EXISTING_PATH = {"history", "tags", "datetimes", "figures"}
@@ -36,9 +38,14 @@ async def apps(seeded_database) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
 
 
 async def _statements(client: httpx.AsyncClient, query: str, **variables: Any) -> tuple[dict, int]:
+    data, statements = await _statement_texts(client, query, **variables)
+    return data, len(statements)
+
+
+async def _statement_texts(client: httpx.AsyncClient, query: str, **variables: Any) -> tuple[dict, list[str]]:
     with StatementLog(client.app.state.engine) as log:
         data = await gql(client, query, **variables)
-        return data, len(await log.settled())
+        return data, await log.settled()
 
 
 async def _project_ids(client: httpx.AsyncClient, first: int = 5) -> list[str]:
@@ -81,6 +88,40 @@ async def test_nodes_run_one_statement_per_type(apps):
     assert compiled == fast
     assert [node["id"] for node in compiled["nodes"]] == [*ids, ids[0]]
     assert statements == 1
+
+
+async def test_a_list_page_is_two_statements_whatever_its_size(many, database_url):
+    async with executor_apps(database_url, ("compiled", "fast")) as apps:
+        await gql(apps["compiled"], project_page(1))  # warm-up: a new connection's set-up queries
+        for size in (1, 10, MAX_PAGE_SIZE):
+            (compiled, two), (fast, several) = [await _statements(apps[e], project_page(size)) for e in apps]
+            assert compiled == fast and len(compiled["projects"]["edges"]) == size
+            assert two == 2  # the keyset page, then its nodes with their participants and citations
+            assert several >= 4  # the keyset page, then one batch per relationship and level
+        errors = await gql_errors(apps["compiled"], project_page(MAX_PAGE_SIZE + 1))
+        assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT" and errors[0]["path"] == ["projects"]
+
+
+# per connection selection: statements in all, and how many of them are compiled (build JSON)
+CONNECTION_STATEMENTS = {
+    "q1": (3, 1),  # keyset page, nodes, totalCount
+    "filter-order": (4, 1),  # organizations as q1; projects without relationships: the keyset page alone
+    "several-lists": (7, 3),  # a keyset page and its nodes per list, but sources (no relationships)
+    "aliases-fragments": (5, 2),
+    # the existing path: the keyset page and the prefetch walk, no JSON
+    "two-edges": (2, 0),  # keyset page, citations
+    "two-nodes": (2, 0),
+    "history": (2, 0),  # keyset page, then the history of its records (one batch)
+}
+
+
+@pytest.mark.parametrize("name", CONNECTION_SELECTIONS)
+async def test_compiled_connection_selections_build_each_page_in_one_statement(apps, name):
+    query = _connection_query(CONNECTION_SELECTIONS[name])
+    await gql(apps["compiled"], query)
+    data, statements = await _statement_texts(apps["compiled"], query)
+    assert data == await gql(apps["fast"], query)
+    assert (len(statements), sum("json_" in statement for statement in statements)) == CONNECTION_STATEMENTS[name]
 
 
 class Deny(BasePermission):
@@ -131,18 +172,27 @@ async def test_a_field_with_a_permission_class_takes_the_existing_path_and_is_de
     assert len(statements) == 2 and not any("json_" in s for s in statements)  # the loader, then prefetch
 
 
-async def test_a_null_the_schema_forbids_is_reported_by_the_existing_path(sessions, database_url):
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        ("query ($id: ID!) { node(id: $id) { ... on Project { title citations { excerpt source { title } } } } }",
+         ["node", "citations", 0, "source"]),
+        ("{ projects { edges { node { title citations { excerpt source { title } } } } } }",
+         ["projects", "edges", 0, "node", "citations", 0, "source"]),
+    ],
+    ids=["node", "page"],
+)
+async def test_a_null_the_schema_forbids_is_reported_by_the_existing_path(sessions, database_url, query, path):
     async with sessions() as session, session.begin():
         source = await factories.source(session)
         project = await factories.project(session, "cited", "A cited project")  # cites the source
         await services.delete(session, services.SOURCE, source.entity.id,
                               expected_version=source.entity.version, author=factories.AUTHOR)
-    query = "query ($id: ID!) { node(id: $id) { ... on Project { title citations { excerpt source { title } } } } }"
     node_id = relay.to_base64("Project", project.entity.id)
     answers = []
     for executor in ("compiled", "fast"):
         async with asynccontextmanager(asgi_client)(app_settings(database_url, executor=executor)) as client:
             answers.append((await client.post("/graphql", json={"query": query, "variables": {"id": node_id}})).json())
     assert answers[0] == answers[1]
-    assert answers[0]["data"] == {"node": None}
-    assert [error["path"] for error in answers[0]["errors"]] == [["node", "citations", 0, "source"]]
+    assert answers[0]["data"] == ({"node": None} if path[0] == "node" else None)
+    assert [error["path"] for error in answers[0]["errors"]] == [path]

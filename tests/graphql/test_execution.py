@@ -322,3 +322,65 @@ async def test_compiled_node_lookups_answer_as_the_other_executors(executors, se
             assert compiled == fast == strawberry_own, (node_id, flag)
             answered += compiled["node"] is not None
     assert answered == len(flags) * len(ids)
+
+
+# Connection pages for the compiler (`compiler.page_statement`): the edges' nodes of every root list
+# in one statement, with filters, orderings, aliases and fragments around them, totalCount and
+# pageInfo beside them, and shapes it leaves to the existing path (`edges` or `node` under two
+# response keys, a resolver under the node, nodes without relationships: the keyset rows answer
+# them). The first root field takes `$after`/`$before`.
+CONNECTION_SELECTIONS = {
+    "q1": f"projects(first: 7, after: $after, before: $before) {{ totalCount edges {{ cursor node {{ id title "
+          f"status actual {_PARTIAL_DATE} participants {{ role organization {{ id name country {{ code name }} }} }} "
+          "citations { excerpt locator source { title } } } } pageInfo { startCursor endCursor hasNextPage "
+          "hasPreviousPage } }",
+    "filter-order": "organizations(first: 9, after: $after, before: $before, filter: {country: [\"BY\"]}, "
+                    "orderBy: [{field: FOUNDED, direction: DESC}, {field: NAME}]) { totalCount edges { cursor node { "
+                    f"__typename id name kind founded {_PARTIAL_DATE} parent {{ name }} aliases {{ name kind }} }} }} }} "
+                    "projects(filter: {status: [IMPLEMENTED, IN_PROGRESS]}, orderBy: [{field: STATUS}]) { edges { "
+                    "node { title status } } }",
+    "several-lists": "agreements(first: 6, after: $after, before: $before, orderBy: [{field: TITLE, direction: DESC}]) "
+                     f"{{ edges {{ cursor node {{ title signed {_PARTIAL_DATE} parties {{ role organization {{ name }} }} }} }} }} "
+                     "events(first: 4) { edges { node { title date { value } participants { person { displayName } } } } } "
+                     "people(first: 5) { edges { node { displayName positions { title organization { name } } } } } "
+                     "sources(first: 3) { edges { node { id title published { value } } } }",
+    "aliases-fragments": "list: projects(last: 6, after: $after, before: $before) { ...Page } "
+                         "again: projects(first: 2) { n: totalCount e: edges { c: cursor ...Edge } } "
+                         "fragment Page on ProjectConnection { info: pageInfo { hasNextPage } edges { cursor ...Edge "
+                         "node { t: title } } } "
+                         "fragment Edge on ProjectEdge { node { __typename i: id ... on Record { slug } "
+                         "...P } } fragment P on Project { title participants { organization { name } } }",
+    # left to the existing path: the nodes under two response keys, a resolver under the node
+    "two-edges": "projects(first: 5, after: $after, before: $before) { a: edges { cursor node { title "
+                 "citations { excerpt } } } b: edges { node { id } } }",
+    "two-nodes": "projects(first: 5, after: $after, before: $before) { edges { cursor a: node { title "
+                 "citations { excerpt } } b: node { id } } }",
+    "history": "projects(first: 3, after: $after, before: $before) { edges { cursor node { title history(first: 1) "
+               "{ edges { node { action } } } } } }",
+}
+
+
+def _connection_query(selection: str) -> str:
+    fragments = selection.index("fragment ") if "fragment " in selection else len(selection)
+    return (f"query ($after: String, $before: String) {{ {selection[:fragments]} }} {selection[fragments:]}")
+
+
+@pytest.mark.parametrize("selection", CONNECTION_SELECTIONS.values(), ids=CONNECTION_SELECTIONS)
+async def test_compiled_connection_pages_answer_as_the_other_executors(executors, selection):
+    query = _connection_query(selection)
+    cursors = _cursors(next(iter((await gql(executors["fast"], query)).values())))
+    assert len(cursors) >= 3, "the seed must hold a few records of the first list"
+    for given in ({}, {"after": cursors[1]}, {"before": cursors[1]}):
+        compiled, fast, strawberry_own = [await gql(executors[executor], query, **given) for executor in EXECUTORS]
+        assert compiled == fast == strawberry_own, given
+        assert all(fast.values())
+
+
+def _cursors(value: Any) -> list[str]:
+    """The edges' cursors in a connection's answer, in order (whatever their aliases)."""
+    if isinstance(value, list):
+        return [cursor for item in value for cursor in _cursors(item)]
+    if isinstance(value, dict):
+        found = [value["cursor"]] if "cursor" in value else []
+        return found + [cursor for key, item in value.items() if key != "cursor" for cursor in _cursors(item)]
+    return []

@@ -23,6 +23,12 @@ statement: global ids (base64 of `Type:uuid`; SQLite stores UUIDs as 32 hex digi
 date's precision and approximate mark (`PartialDate.parse`), and a null in a non-null field whose
 column or relationship can be null (a citation whose source was deleted).
 
+A connection page (`page_statement`) is compiled the same way: its `edges { node { … } }` selection
+becomes the statement, run for the ids of the page the keyset query found (`types.page_nodes`), so
+cursors, pageInfo, totalCount, filters and ordering stay the keyset query's; the nodes under more
+than one response key (two aliases of `edges` or of `node`) take the existing path, and so do
+nodes without relationships, which the keyset rows answer alone.
+
 Anything else (a resolver such as `history`, a field with arguments, permission classes or
 extensions, a datetime or decimal column, an interface-typed field, @defer) makes the whole
 lookup take the existing path (loaders, `prefetch`, the plain-field executor); so does a null
@@ -44,6 +50,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    get_named_type,
     get_nullable_type,
     is_list_type,
     is_non_null_type,
@@ -68,7 +75,7 @@ from .execution import Completed, shared_plans
 from .json_sql import JSON_SQL, JsonSQL
 from .prefetch import Attached, Many, One, related_specs
 
-__all__ = ["NodeStatement", "node_statement"]
+__all__ = ["NodeStatement", "node_statement", "page_statement"]
 
 Finish = Callable[[Any], Any]
 
@@ -116,17 +123,30 @@ _NOT_COMPILED = object()
 def node_statement(info: Info, cls: type) -> NodeStatement | None:
     """The statement answering the selection of the field `info` resolves, for records of `cls`;
     None when the selection holds something the compiler leaves to the existing path."""
+    return _shared_statement(info, cls, ())
+
+
+def page_statement(info: Info, cls: type) -> NodeStatement | None:
+    """The statement answering `edges { node { … } }` of the connection field `info` resolves, for
+    the page's records of `cls`; None when the selection holds something the compiler leaves to
+    the existing path, asks for the nodes under more than one response key (`a: edges`,
+    `b: edges`, or two aliases of `node`: one fragment per record could not answer both), or for
+    no relationship (then the keyset rows are all it takes)."""
+    return _shared_statement(info, cls, ("edges", "node"))
+
+
+def _shared_statement(info: Info, cls: type, path: tuple[str, ...]) -> NodeStatement | None:
     context = info.context
     if context.settings.executor != "compiled":
         return None
     raw = graphql_core_info(info)
     dialect = context.dialect
-    key = ("compiled", dialect, cls, *(id(node) for node in raw.field_nodes))
+    key = ("compiled", dialect, cls, path, *(id(node) for node in raw.field_nodes))
     shared = shared_plans(raw.operation, raw.fragments)
     known = shared.get(key) if shared is not None else None
     if known is None:
         try:
-            made: Any = _Compiler(raw, context.engine.dialect).node_statement(cls)
+            made: Any = _Compiler(raw, context.engine.dialect).node_statement(cls, path)
         except _NotCompiled:
             made = _NOT_COMPILED
         known = (raw.field_nodes, made)  # keeps the nodes (and so their ids) alive with the statement
@@ -146,21 +166,44 @@ class _Compiler:
         self.fragments = {name: FragmentDetails(node) for name, node in raw_info.fragments.items()}
         self.variables = VariableValues({}, raw_info.variable_values)  # Strawberry keeps the coerced dict
         self.aliases = 0
+        self.relationships = 0
 
-    def node_statement(self, cls: type) -> NodeStatement:
+    def node_statement(self, cls: type, path: tuple[str, ...]) -> NodeStatement:
         object_type = self.info.schema.get_type(_graphql_name(cls))
         if not is_object_type(object_type) or strawberry_origin(object_type) is not cls:
             raise _NotCompiled
         table = cls.MODEL.__table__
         alias = self._alias()
-        details = [FieldDetails(node, None) for node in self.info.field_nodes]
+        details = self._details_under(path)
         data, finish = self._object(cls, object_type, details, alias)
+        if path and not self.relationships:
+            raise _NotCompiled  # the page's keyset rows answer it alone: one statement, not two
         keys = "= ANY(:keys)" if self.dialect_name == "postgresql" else "IN :keys"
         sql = (
             f"SELECT {alias}.id AS key, {self.json.as_text(data)} AS data "
             f"FROM {self._from(table, alias)} WHERE {alias}.id {keys}{self._live(table, alias)}"
         )
         return NodeStatement(sql, table.c.id.type, self.dialect_name, finish)
+
+    def _details_under(self, path: tuple[str, ...]) -> list[FieldDetails]:
+        """The field details reached by following field names `path` from the resolved field (through
+        fragments and aliases): one response key at each step, or the selection is not compiled."""
+        details = [FieldDetails(node, None) for node in self.info.field_nodes]
+        parent_type = get_named_type(self.info.return_type)
+        for name in path:
+            if not is_object_type(parent_type):
+                raise _NotCompiled
+            collected = collect_subfields(
+                self.info.schema, self.fragments, self.variables, self.info.operation, parent_type, details
+            )
+            if collected.new_defer_usages:
+                raise _NotCompiled
+            found = [group for group in collected.grouped_field_set.values() if group[0].node.name.value == name]
+            if len(found) != 1:
+                raise _NotCompiled
+            details = found[0]
+            parent_type = get_named_type(parent_type.fields[name].type)
+        return details
 
     # --- objects backed by a table row --------------------------------------------------------
 
@@ -211,6 +254,7 @@ class _Compiler:
         self, spec: Any, type_: GraphQLOutputType, details: Any, parent: str, parent_cls: type
     ) -> tuple[str, Finish | None]:
         """A relationship as the loaders read it: `One` an object or null, `Many`/`Attached` a list."""
+        self.relationships += 1
         if isinstance(spec, One):
             target = spec.target()
             table, alias = target.MODEL.__table__, self._alias()

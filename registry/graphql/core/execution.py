@@ -334,6 +334,8 @@ def _object(object_type: GraphQLObjectType, plan: _ObjectPlan) -> Complete:
     def complete(value: Any) -> Any:
         if value is None:
             return None
+        if type(value) is Completed:  # a connection page's node, made by the database (`compiler`)
+            return value.data
         if is_type_of is not None and not is_type_of(value, None):
             raise _Irregular
         return plan.complete_plain(value)

@@ -11,7 +11,7 @@ from strawberry import Info
 
 from .ordering import live, sort_keys
 from .pagination import Connection, paginate
-from .types import build
+from .types import page_nodes
 
 __all__ = ["record_list"]
 
@@ -40,7 +40,7 @@ def record_list(
         conditions = filter.conditions(info.context.dialect) if filter is not None else []
         return await paginate(
             info, table=table, where=[*live(table), *conditions],
-            order=sort_keys(order_by, order_columns, default), build_node=partial(build, node_type),
+            order=sort_keys(order_by, order_columns, default), page_nodes=partial(page_nodes, node_type),
             first=first, after=after, last=last, before=before,
         )
 

@@ -8,7 +8,7 @@ skipping rows.
 import base64
 import binascii
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,7 +22,6 @@ from sqlmodel.sql.sqltypes import AutoString
 from strawberry import Info, Private, relay
 
 from .errors import bad_argument
-from .prefetch import prefetch, selections_under
 
 __all__ = ["MAX_CURSOR_LENGTH", "MAX_PAGE_SIZE", "Connection", "SortKey", "paginate"]
 
@@ -169,7 +168,7 @@ async def paginate(
     table: sa.Table,
     where: Sequence[sa.ColumnElement[bool]],
     order: Sequence[SortKey],
-    build_node: Callable[[RowMapping], Any],
+    page_nodes: Callable[[Info, Sequence[RowMapping]], Awaitable[list[Any]]],
     first: int | None,
     after: str | None,
     last: int | None,
@@ -196,12 +195,11 @@ async def paginate(
     if not forward:
         rows.reverse()
 
+    nodes = await page_nodes(info, rows)
     edges = [
-        relay.Edge(cursor=_encode([row[f"_sort{i}"] for i in range(len(keys))]), node=build_node(row))
-        for row in rows
+        relay.Edge(cursor=_encode([row[f"_sort{i}"] for i in range(len(keys))]), node=node)
+        for row, node in zip(rows, nodes, strict=True)
     ]
-    await prefetch(info, [edge.node for edge in edges],
-                   selections_under(info.selected_fields[0].selections, "edges", "node"))
     return Connection(
         edges=edges,
         count_statement=sa.select(sa.func.count()).select_from(table).where(*where),

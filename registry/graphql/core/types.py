@@ -2,7 +2,7 @@
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache, partial
@@ -20,8 +20,8 @@ from ..changes.history import record_history
 from ..changes.types import ChangeConnection
 from .enums import AliasKind, DatePrecision
 from .errors import bad_argument
-from .compiler import Irregular, node_statement
-from .prefetch import NOT_LOADED, Attached, One, lazy, prefetch, related_field
+from .compiler import Irregular, NodeStatement, node_statement, page_statement
+from .prefetch import NOT_LOADED, Attached, One, lazy, prefetch, related_field, selections_under
 
 if TYPE_CHECKING:
     from ..sources.types import SourceType
@@ -36,6 +36,7 @@ __all__ = [
     "PartialDateType",
     "Record",
     "build",
+    "page_nodes",
 ]
 
 
@@ -193,16 +194,30 @@ def _uuid_or_none(text: str) -> uuid.UUID | None:
         return None
 
 
-async def _compiled_nodes(info: Info, cls: type, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any] | None:
+async def _compiled_nodes(
+    info: Info, statement: NodeStatement | None, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Any] | None:
     """The records of `ids` found by the compiled statement, None when the selection is not compiled
     or holds a value only the existing path reports (a null where the schema forbids one)."""
-    statement = node_statement(info, cls)
     if statement is None:
         return None
     try:
         return await statement.load(info.context, ids)
     except Irregular:
         return None
+
+
+async def page_nodes(cls: type, info: Info, rows: Sequence[RowMapping]) -> list[Any]:
+    """The nodes of a connection page of `cls` from its keyset rows: their `edges { node }` selection
+    compiled into one statement when it can be (`compiler.page_statement`), else built from the
+    rows and their relationships loaded by `prefetch`."""
+    ids = [row["id"] for row in rows]  # asyncpg's own UUIDs (`DriverStatement`) hash and compare as uuid.UUID
+    by_id = await _compiled_nodes(info, page_statement(info, cls), ids)
+    if by_id is not None and len(by_id) == len(ids):  # else a record was deleted since the keyset query
+        return [by_id[i] for i in ids]
+    nodes = [build(cls, row) for row in rows]
+    await prefetch(info, nodes, selections_under(info.selected_fields[0].selections, "edges", "node"))
+    return nodes
 
 
 def _tag_name(row: RowMapping) -> str:
@@ -239,7 +254,7 @@ class Record(Cited):
         (`compiler`), else through the by-id loader and `prefetch`."""
         ids = [_uuid_or_none(node_id) for node_id in node_ids]
         present = [i for i in ids if i is not None]
-        by_id = await _compiled_nodes(info, cls, present)
+        by_id = await _compiled_nodes(info, node_statement(info, cls), present)
         if by_id is None:
             by_id = dict(zip(present, await info.context.loaders.node(cls).load_many(present), strict=True))
             await prefetch(info, by_id.values(), info.selected_fields[0].selections)
