@@ -211,11 +211,12 @@ async def _own_fields(kind: str, session: AsyncSession, sources, countries, orga
                               role=_enum("Role", AgreementPartyRole, optional=True))
         signatory = _relation_row(sources, person=_picker("Person", people),
                                   organization=_picker("On behalf of", organizations))
-        dates = {name: _date(name.replace("_", " ").capitalize())
-                 for name in ("initialed", "signed", "ratified", "in_force", "ended", "valid")}
-        return {
+        return {  # fields are made, so shown, in this order
             "title": _text("Title", 500), "kind": _enum("Kind", AgreementKind),
-            "status": _enum("Status", AgreementStatus), **dates, "city": _text("City", 100),
+            "status": _enum("Status", AgreementStatus),
+            **{name: _date(name.replace("_", " ").capitalize())
+               for name in ("initialed", "signed", "ratified", "in_force", "ended", "valid")},
+            "city": _text("City", 100),
             "signing_event": _picker("Signed at (event)", events),
             "parties": _rows(party, "Parties"), "signatories": _rows(signatory, "Signatories"),
         }
