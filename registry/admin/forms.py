@@ -323,7 +323,7 @@ def from_snapshot(snapshot: dict, form_class: type[Form]) -> dict:
     data = dict(snapshot)
     for field_name, field in form_class.__dict__.items():
         unbound = getattr(field, "field_class", None)
-        if unbound is not FieldList or field_name in _ROW_KEYS:
+        if not (isinstance(unbound, type) and issubclass(unbound, FieldList)) or field_name in _ROW_KEYS:
             continue
         rows = []
         for row in snapshot.get(field_name, []):

@@ -112,6 +112,11 @@ async def test_agreement_form_saves_parties_with_roles_and_signatories(admin, se
     assert snapshot["signatories"][0]["organization"] == "org-1"
     page = await admin.get(f"/admin/agreement/details/{agreement.id}")
     assert "1996-01 (month)" in page.text  # the precision shown
+    edit_page = (await admin.get(f"/admin/agreement/edit/{agreement.id}")).text
+    # a party row comes back with its organization, role and first citation, ready to save again
+    for name, value in (("parties-0-organization", "org-0"), ("parties-0-role", "guarantor"),
+                        ("parties-0-source", factories.SOURCE_SLUG), ("signatories-0-person", "test-person")):
+        assert re.search(rf'name="{name}"(?:(?!name=").)*?<option selected value="{value}"', edit_page, re.S), name
 
 
 async def test_event_participant_needs_a_role_shown_on_its_row(admin, sessions):
