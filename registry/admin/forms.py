@@ -16,7 +16,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from wtforms import Form, validators
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms.fields import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.widgets import TableWidget, html_params
 
@@ -108,7 +108,7 @@ def _with_errors(field) -> Markup:
     if not field.errors:
         return field()
     css = f"{(field.render_kw or {}).get('class', '')} is-invalid".strip()
-    messages = Markup("").join(Markup('<div class="invalid-feedback d-block">{}</div>').format(escape(e)) for e in field.errors)
+    messages = Markup("").join(Markup('<div class="invalid-feedback d-block">{}</div>').format(e) for e in field.errors)
     return field(class_=css) + messages
 
 
