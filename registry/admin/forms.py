@@ -16,18 +16,28 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from wtforms import Form, validators
+from markupsafe import Markup
 from wtforms.fields import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.widgets import TableWidget, html_params
 
-from ..models import Country, Organization, Person, Source
+from ..models import Country, Event, Organization, Person, Project, Source
 from ..models.enums import (
+    AgreementKind,
+    AgreementPartyRole,
+    AgreementStatus,
     AliasKind,
+    EventKind,
+    EventParticipantRole,
+    FigureMetric,
+    FigureQualifier,
+    FigureUnit,
     OrganizationKind,
     ProjectKind,
     ProjectParticipantRole,
     ProjectStatus,
     Sector,
 )
-from ..services import FieldError
+from ..services import RECORD_SPECS, FieldError
 
 __all__ = ["BLANK_ROWS", "MAX_PICKER_CHOICES", "RecordForm", "errors_to_form", "form_for", "to_fields"]
 
@@ -79,8 +89,48 @@ def _picker(label: str, choices: list[tuple[str, str]]) -> SelectField:
     return SelectField(label, choices=[("", "—"), *choices], render_kw={"data-role": "picker"}, validate_choice=False)
 
 
+class RowWidget(TableWidget):
+    """WTForms' table of an inline row's fields, each followed by its errors: sqladmin marks only a
+    form's top-level fields, and a service error on a row (parties.0.organization) belongs here."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        cells, hidden = [], Markup()
+        for subfield in field:
+            if isinstance(subfield, HiddenField):
+                hidden += subfield()
+                continue
+            cells.append(Markup("<tr><th>{}</th><td>{}{}</td></tr>").format(subfield.label, hidden, _with_errors(subfield)))
+            hidden = Markup()
+        return Markup("<table {}>{}</table>{}").format(Markup(html_params(id=field.id, **kwargs)), Markup("").join(cells), hidden)
+
+
+def _with_errors(field) -> Markup:
+    if not field.errors:
+        return field()
+    css = f"{(field.render_kw or {}).get('class', '')} is-invalid".strip()
+    messages = Markup("").join(Markup('<div class="invalid-feedback d-block">{}</div>').format(e) for e in field.errors)
+    return field(class_=css) + messages
+
+
+class RowList(FieldList):
+    """Inline rows, at most MAX_ROWS: WTForms silently drops rows past max_entries; a submission
+    with more is refused, by name, so that nothing is saved without the rows it was sent with."""
+
+    too_many = False
+
+    def process(self, formdata, *args, **kwargs):
+        self.too_many = bool(formdata) and len(set(self._extract_indices(self.name, formdata))) > self.max_entries
+        super().process(formdata, *args, **kwargs)
+
+    def validate(self, form, extra_validators=()) -> bool:
+        valid = super().validate(form, extra_validators)
+        if self.too_many:
+            self.errors.append(f"at most {self.max_entries} rows can be saved at once")
+        return valid and not self.too_many
+
+
 def _rows(row_form: type[Form], label: str) -> FieldList:
-    return FieldList(FormField(row_form), label, max_entries=MAX_ROWS)
+    return RowList(FormField(row_form, widget=RowWidget()), label, max_entries=MAX_ROWS)
 
 
 class AliasRow(Form):
@@ -122,41 +172,94 @@ async def _choices(session: AsyncSession, model, label) -> list[tuple[str, str]]
     return [(k, f"{name} ({k})") for k, name in (await session.execute(statement)).all()]
 
 
+def _participant_row(sources, organizations, people, roles: type[StrEnum]) -> type[Form]:
+    """An organization and/or a person taking part in something, in a role."""
+    return _relation_row(sources, organization=_picker("Organization", organizations),
+                         person=_picker("Person", people), role=_enum("Role", roles, optional=True))
+
+
+async def _own_fields(kind: str, session: AsyncSession, sources, countries, organizations) -> dict:
+    """The fields of a kind besides those every record has (slug, country, description, lists)."""
+    if kind == "organization":
+        return {
+            "name": _text("Name", 300), "kind": _enum("Kind", OrganizationKind),
+            "city": _text("City", 100), "parent": _picker("Parent organization", organizations),
+            "founded": _date("Founded"), "dissolved": _date("Dissolved"),
+        }
+    if kind == "person":
+        position = _relation_row(sources, organization=_picker("Organization", organizations),
+                                 title=_text("Title", 300), period=_date("Period"), as_of=_date("As of"))
+        return {
+            "display_name": _text("Display name", 200), "given_name": _text("Given name", 100),
+            "family_name": _text("Family name", 100), "patronymic": _text("Patronymic", 100),
+            "positions": _rows(position, "Positions"),
+        }
+    if kind == "project":
+        people = await _choices(session, Person, Person.display_name)
+        return {
+            "title": _text("Title", 300), "kind": _enum("Kind", ProjectKind), "sector": _enum("Sector", Sector),
+            "status": _enum("Status", ProjectStatus), "planned": _date("Planned"), "actual": _date("Actual"),
+            "location": _text("Location", 200),
+            "participants": _rows(_participant_row(sources, organizations, people, ProjectParticipantRole),
+                                  "Participants"),
+        }
+    if kind == "agreement":
+        people = await _choices(session, Person, Person.display_name)
+        events = await _choices(session, Event, Event.title)
+        # role optional in the row so that a blank row stays blank; the service's default is "party"
+        party = _relation_row(sources, organization=_picker("Organization", organizations),
+                              role=_enum("Role", AgreementPartyRole, optional=True))
+        signatory = _relation_row(sources, person=_picker("Person", people),
+                                  organization=_picker("On behalf of", organizations))
+        return {  # fields are made, so shown, in this order
+            "title": _text("Title", 500), "kind": _enum("Kind", AgreementKind),
+            "status": _enum("Status", AgreementStatus),
+            **{name: _date(name.replace("_", " ").capitalize())
+               for name in ("initialed", "signed", "ratified", "in_force", "ended", "valid")},
+            "city": _text("City", 100),
+            "signing_event": _picker("Signed at (event)", events),
+            "parties": _rows(party, "Parties"), "signatories": _rows(signatory, "Signatories"),
+        }
+    if kind == "event":
+        people = await _choices(session, Person, Person.display_name)
+        return {
+            "title": _text("Title", 500), "kind": _enum("Kind", EventKind), "date": _date("Date"),
+            "city": _text("City", 100),
+            "participants": _rows(_participant_row(sources, organizations, people, EventParticipantRole),
+                                  "Participants"),
+        }
+    if kind == "figure":
+        projects = await _choices(session, Project, Project.title)
+        return {
+            "metric": _enum("Metric", FigureMetric),
+            "value": _text("Value", 40, description="a number, e.g. 1250.5 (no thousands separators)"),
+            "value_max": _text("Up to (for a range)", 40), "unit": _enum("Unit", FigureUnit),
+            "qualifier": _enum("Qualifier", FigureQualifier), "period": _date("Period"),
+            "from_country": _picker("From country", countries), "to_country": _picker("To country", countries),
+            "subject_project": _picker("About project", projects),
+            "subject_organization": _picker("About organization", organizations),
+            "original": _text("Original wording", 300, description="the figure as the document prints it"),
+        }
+    if kind == "source":
+        return {
+            "title": _text("Title", 500), "file": _text("File", 200, description="file name in the sources folder"),
+            "author": _text("Author", 200), "publication": _text("Publication", 500),
+            "published": _date("Published"), "url": _text("URL", 500),
+        }
+    raise LookupError(f"no form for {kind}")
+
+
 async def form_for(kind: str, session: AsyncSession) -> type[RecordForm]:
     """The form class of a kind, its pickers filled from the database."""
     sources = await _choices(session, Source, Source.title)
     countries = await _choices(session, Country, Country.name)
     organizations = await _choices(session, Organization, Organization.name)
-    if kind == "organization":
-        own = {
-            "name": _text("Name", 300), "kind": _enum("Kind", OrganizationKind),
-            "city": _text("City", 100), "parent": _picker("Parent organization", organizations),
-            "founded": _date("Founded"), "dissolved": _date("Dissolved"),
-        }
-    elif kind == "person":
-        position = _relation_row(sources, organization=_picker("Organization", organizations),
-                                 title=_text("Title", 300), period=_date("Period"), as_of=_date("As of"))
-        own = {
-            "display_name": _text("Display name", 200), "given_name": _text("Given name", 100),
-            "family_name": _text("Family name", 100), "patronymic": _text("Patronymic", 100),
-            "positions": _rows(position, "Positions"),
-        }
-    elif kind == "project":
-        people = await _choices(session, Person, Person.display_name)
-        participant = _relation_row(sources, organization=_picker("Organization", organizations),
-                                    person=_picker("Person", people),
-                                    role=_enum("Role", ProjectParticipantRole, optional=True))
-        own = {
-            "title": _text("Title", 300), "kind": _enum("Kind", ProjectKind), "sector": _enum("Sector", Sector),
-            "status": _enum("Status", ProjectStatus), "planned": _date("Planned"), "actual": _date("Actual"),
-            "location": _text("Location", 200), "participants": _rows(participant, "Participants"),
-        }
-    else:
-        raise LookupError(f"no form for {kind}")
+    own = await _own_fields(kind, session, sources, countries, organizations)
+    has_country = "country" in next(spec for spec in RECORD_SPECS if spec.entity_type.value == kind).input.model_fields
     # made after the record's own fields: a form's fields render in the order they were made
     common = {
         "slug": _text("Slug", 120, description="left empty on create: made from the name"),
-        "country": _picker("Country", countries),
+        **({"country": _picker("Country", countries)} if has_country else {}),
         "description": TextAreaField("Description", [validators.Optional(), validators.Length(max=20_000)],
                                      render_kw={**_INPUT, "rows": 4}),
     }
@@ -220,7 +323,7 @@ def from_snapshot(snapshot: dict, form_class: type[Form]) -> dict:
     data = dict(snapshot)
     for field_name, field in form_class.__dict__.items():
         unbound = getattr(field, "field_class", None)
-        if unbound is not FieldList or field_name in _ROW_KEYS:
+        if not (isinstance(unbound, type) and issubclass(unbound, FieldList)) or field_name in _ROW_KEYS:
             continue
         rows = []
         for row in snapshot.get(field_name, []):

@@ -92,7 +92,6 @@ class EntityView(ModelView):
     """A kind of record: list with folded search, filters, sort, CSV; details with everything linked."""
 
     spec: ClassVar[EntitySpec]
-    editable: ClassVar[bool] = False  # has a form in forms.py
     page_size = 25
     page_size_options = [25, 50, 100]
     export_types = ["csv"]
@@ -102,7 +101,6 @@ class EntityView(ModelView):
     create_template = "registry_admin/create.html"
 
     def __init__(self) -> None:
-        self.can_create = self.can_edit = self.editable
         self.column_searchable_list = [getattr(self.model, self.spec.name_field)]
         self.column_formatters = {name: _partial_date_column(name) for name in self.spec.partial_dates}
         super().__init__()
@@ -183,7 +181,6 @@ class EntityView(ModelView):
 
 class OrganizationView(EntityView, model=Organization):
     spec = ORGANIZATION
-    editable = True
     icon = "fa-solid fa-building"
     column_list = [Organization.name, Organization.kind, Organization.country_code, Organization.city,
                    Organization.founded, Organization.version]
@@ -196,7 +193,6 @@ class OrganizationView(EntityView, model=Organization):
 
 class PersonView(EntityView, model=Person):
     spec = PERSON
-    editable = True
     name_plural = "People"
     icon = "fa-solid fa-user"
     column_list = [Person.display_name, Person.country_code, Person.version, Person.updated_at]
@@ -207,7 +203,6 @@ class PersonView(EntityView, model=Person):
 
 class ProjectView(EntityView, model=Project):
     spec = PROJECT
-    editable = True
     icon = "fa-solid fa-diagram-project"
     column_list = [Project.title, Project.kind, Project.sector, Project.status, Project.planned, Project.actual]
     column_sortable_list = [Project.title, Project.status, Project.actual_lower]

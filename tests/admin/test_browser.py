@@ -192,3 +192,38 @@ def test_project_participants_edited_with_pickers(page, server):
     page.wait_for_load_state()
     assert "Nothing was saved" not in page.content()
     assert page.locator(f"select[name$='-organization'][name^='participants-'] option[value='{chosen}'][selected]").count() >= 1
+
+
+def agreements_named(server: str, text: str) -> list[dict]:
+    query = """query($t: String) { agreements(filter: {text: $t}) { edges { node {
+        title signed { value precision } parties { role organization { slug } } } } } }"""
+    answer = httpx.post(f"{server}/graphql", json={"query": query, "variables": {"t": text}}).json()
+    return [edge["node"] for edge in answer["data"]["agreements"]["edges"]]
+
+
+def test_create_agreement_with_a_party_picked_and_a_partial_date(page, server):
+    title = f"Admin Test Agreement {uuid.uuid4().hex[:6]}"
+    log_in(page)
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/agreement/create")
+    page.fill("input[name=title]", title)
+    page.select_option("select[name=kind]", "protocol")
+    page.select_option("select[name=status]", "signed")
+    page.fill("input[name=signed]", "1997-05")
+    # the party's organization from the searchable picker: type part of a name, take the first match
+    page.locator("select[name='parties-0-organization'] + .select2").click()
+    page.keyboard.type("Kazakhstan")
+    page.locator(".select2-results__option--highlighted").first.click()
+    chosen = page.locator("select[name='parties-0-organization']").input_value()
+    assert chosen
+    page.select_option("select[name='parties-0-role']", "guarantor")
+    page.select_option("select[name='parties-0-source']", "burnashev-2004")
+    page.fill("textarea[name='parties-0-excerpt']", "A party to it, as the document says.")
+    page.select_option("select[name=citations-0-source]", "burnashev-2004")
+    page.fill("textarea[name=citations-0-excerpt]", "An agreement seen in the document.")
+    screenshot(page, "agreement-form", server)
+    page.click("input[value=Save]")
+    page.wait_for_url("**/admin/agreement/list")
+    [agreement] = agreements_named(server, title)
+    assert agreement["signed"] == {"value": "1997-05", "precision": "MONTH"}
+    assert agreement["parties"] == [{"role": "GUARANTOR", "organization": {"slug": chosen}}]
