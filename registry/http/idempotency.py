@@ -67,26 +67,24 @@ async def run_once(
     context.hold_writes(lambda session: store.confirm(session, claim))
     try:
         response = await answer()
-        if response.status_code >= 500:  # an outage or a bug: nothing to repeat, the key is free again
-            raise _NotStored(response)
-        await context.finish_writes(
-            lambda session: store.complete(session, claim, response.status_code, bytes(response.body)))
+        if response.status_code < 500:
+            await context.finish_writes(
+                lambda session: store.complete(session, claim, response.status_code, bytes(response.body)))
+            return response
     except store.ClaimLost:
         await context.discard_writes()
         return _in_progress(media_type, "Idempotency-Key: a retry took this request's place; retry for its response")
     except BaseException as error:
-        await context.discard_writes()
-        with suppress(Exception):  # during an outage the claim is left to expire or be taken over
-            await store.release(context.sessions, claim)
-        if isinstance(error, _NotStored):
-            return error.response
+        await _give_back(context, claim)
         if isinstance(error, Exception) and is_database_outage(error):
             return unavailable_response(media_type)
         raise
+    await _give_back(context, claim)  # an outage or a bug answered: nothing to repeat
     return response
 
 
-class _NotStored(Exception):
-    def __init__(self, response: Response):
-        super().__init__(response.status_code)
-        self.response = response
+async def _give_back(context: Context, claim: store.Claim) -> None:
+    """Roll the request's writes back and free its key for a retry."""
+    await context.discard_writes()
+    with suppress(Exception):  # during an outage the claim is left to expire or be taken over
+        await store.release(context.sessions, claim)
