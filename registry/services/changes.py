@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..models import ChangeAction, ChangeKind, ChangeLog, Country
 from ..models.base import EntityMixin, utcnow
 
-__all__ = ["FEED_LOCK", "Author", "UnloggedWriteError", "country_entity_id", "latest_change", "record_change"]
+__all__ = ["FEED_LOCK", "Author", "UnloggedWriteError", "country_entity_id", "latest_change", "queued_change", "record_change"]
 
 # The advisory lock that orders change-log ids by commit; any constant the application owns.
 FEED_LOCK = 0x7265_6769_7374_7279  # "registry"
@@ -105,11 +105,19 @@ def record_change(
     _queue(session.sync_session).append(_Change(kind, entity_id, action, version, author, data, changes))
 
 
-async def latest_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
-    """(version, snapshot) of the newest change of a record, counting changes not yet committed."""
+def queued_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
+    """(version, snapshot) of the newest change of a record made in this transaction, if any."""
     for change in reversed(_queue(session.sync_session)):
         if change.kind is kind and change.entity_id == entity_id:
             return change.version, change.data
+    return None
+
+
+async def latest_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
+    """(version, snapshot) of the newest change of a record, counting changes not yet committed."""
+    queued = queued_change(session, kind, entity_id)
+    if queued is not None:
+        return queued
     row = (await session.execute(
         sa.select(ChangeLog.version, ChangeLog.data)
         .where(ChangeLog.entity_type == kind, ChangeLog.entity_id == entity_id)

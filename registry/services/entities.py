@@ -13,13 +13,15 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Collection, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -27,6 +29,7 @@ from ..models import (
     Alias,
     ChangeAction,
     ChangeKind,
+    ChangeLog,
     Citation,
     Country,
     ExternalIdentifier,
@@ -37,7 +40,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.enums import EntityType
 from ..partial_date import PartialDate
-from .changes import Author, latest_change, record_change
+from .changes import Author, latest_change, queued_change, record_change
 from .errors import ErrorCode, FieldError, ServiceError, VersionConflict
 from .inputs import CitationIn, EntityIn, IdentifierIn, RelationIn, Slug
 from .search_index import entry_rows, insert_entries
@@ -121,35 +124,35 @@ def _canonical(slug: str, data: EntityIn) -> dict[str, Any]:
     return {"slug": slug, **normalise(data.model_dump(mode="json"))}
 
 
-class _References:
-    """Turns slugs (and country codes) into ids, remembering answers; collects what is missing."""
+@dataclass(frozen=True, slots=True, eq=False)
+class _Reference:
+    """A slug (or country code) that a row refers to, in the row in place of the id until phase
+    two resolves it (`_settle`); `path` is the input field that names it."""
 
-    def __init__(self, session: AsyncSession):
-        self.session = session
-        self.errors: list[FieldError] = []
-        self._cache: dict[tuple[type, str], Any] = {}
+    target: type[SQLModel]
+    key: str
+    path: str
 
-    async def resolve(self, target: type[SQLModel], key: str | None, path: str) -> Any:
+
+class _Rows:
+    """Phase one's rows of an input, and every problem in input order: a `_Reference` stands in
+    the list for its "not found" problem until phase two knows whether it names anything."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldError | _Reference] = []
+
+    def reference(self, target: type[SQLModel], key: str | None, path: str) -> _Reference | None:
         if key is None:
             return None
-        cache_key = (target, key)
-        if cache_key not in self._cache:
-            if target is Country:
-                statement = sa.select(Country.code).where(Country.code == key)
-            else:
-                statement = sa.select(target.id).where(target.slug == key, target.deleted_at.is_(None))
-            self._cache[cache_key] = await self.session.scalar(statement)
-        found = self._cache[cache_key]
-        if found is None:
-            kind = target.__tablename__.replace("_", " ")
-            self.errors.append(FieldError(path, ErrorCode.NOT_FOUND, f"no {kind} {key!r}"))
-        return found
+        reference = _Reference(target, key, path)
+        self.problems.append(reference)
+        return reference
 
-    async def columns(
+    def columns(
         self, data: Any, model: type[SQLModel], refs: Mapping[str, type[SQLModel]], partial_dates: tuple[str, ...],
         skip: frozenset[str], path: str,
     ) -> dict[str, Any]:
-        """The table columns for an input: references resolved, partial dates given their bounds,
+        """The table columns for an input: references to resolve, partial dates given their bounds,
         strings checked against their column's length (the table is the one place that sets it)."""
         columns: dict[str, Any] = {}
         for name in type(data).model_fields:
@@ -157,7 +160,7 @@ class _References:
                 continue
             value = getattr(data, name)
             if name in refs:
-                columns[_ref_column(name, refs[name])] = await self.resolve(refs[name], value, path + name)
+                columns[_ref_column(name, refs[name])] = self.reference(refs[name], value, path + name)
             elif name in partial_dates:
                 parsed = PartialDate.parse_optional(value)
                 columns[name] = parsed.value if parsed else None
@@ -167,46 +170,21 @@ class _References:
                 columns[name] = value
                 limit = getattr(model.__table__.c[name].type, "length", None)
                 if isinstance(value, str) and limit is not None and len(value) > limit:
-                    self.errors.append(FieldError(
+                    self.problems.append(FieldError(
                         path + name, ErrorCode.INVALID, f"is {len(value)} characters long; at most {limit}"))
         return columns
 
-    async def citations(
+    def citations(
         self, citations: list[CitationIn], subject_type: EntityType, subject_id: uuid.UUID, path: str
     ) -> list[dict[str, Any]]:
-        rows = []
-        for i, citation in enumerate(citations):
-            source_id = await self.resolve(Source, citation.source, f"{path}citations.{i}.source")
-            rows.append(
-                dict(
-                    subject_type=subject_type, subject_id=subject_id, source_id=source_id,
-                    excerpt=citation.excerpt, locator=citation.locator, note=citation.note,
-                )
+        return [
+            dict(
+                subject_type=subject_type, subject_id=subject_id,
+                source_id=self.reference(Source, citation.source, f"{path}citations.{i}.source"),
+                excerpt=citation.excerpt, locator=citation.locator, note=citation.note,
             )
-        return rows
-
-
-async def _identifier_clashes(
-    session: AsyncSession, spec: EntitySpec, data: EntityIn, entity_id: uuid.UUID
-) -> list[FieldError]:
-    errors = []
-    for i, identifier in enumerate(data.identifiers):
-        owner = await session.scalar(
-            sa.select(ExternalIdentifier.subject_id).where(
-                ExternalIdentifier.subject_type == spec.entity_type,
-                ExternalIdentifier.scheme == identifier.scheme,
-                ExternalIdentifier.value == identifier.value,
-                ExternalIdentifier.subject_id != entity_id,
-            )
-        )
-        if owner is not None:
-            errors.append(
-                FieldError(
-                    f"identifiers.{i}", ErrorCode.UNIQUE,
-                    f"{identifier.scheme}:{identifier.value} already identifies another {spec.entity_type}",
-                )
-            )
-    return errors
+            for i, citation in enumerate(citations)
+        ]
 
 
 # The tables holding a record's collections, by the input field they come from.
@@ -248,22 +226,22 @@ def _every_field(spec: EntitySpec) -> frozenset[str]:
     return frozenset(spec.input.model_fields)
 
 
-async def _relation_rows(
-    refs: _References, relation: RelationSpec, rows: list[RelationIn], parent_id: uuid.UUID
+def _relation_rows(
+    rows: _Rows, relation: RelationSpec, items: list[RelationIn], parent_id: uuid.UUID
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The relationship rows and their citations, with ids derived from content."""
     values, citations, seen = [], [], set()
-    for i, row in enumerate(rows):
+    for i, item in enumerate(items):
         path = f"{relation.field}.{i}."
-        columns = await refs.columns(row, relation.model, relation.refs, relation.partial_dates, frozenset({"citations"}), path)
-        content = json.dumps(row.model_dump(mode="json", exclude={"citations"}), sort_keys=True)
+        columns = rows.columns(item, relation.model, relation.refs, relation.partial_dates, frozenset({"citations"}), path)
+        content = json.dumps(item.model_dump(mode="json", exclude={"citations"}), sort_keys=True)
         row_id = uuid.uuid5(_RELATION_NAMESPACE, f"{relation.entity_type}:{parent_id}:{content}")
         if row_id in seen:
-            refs.errors.append(FieldError(path.rstrip("."), ErrorCode.DUPLICATE, "the same row is listed twice"))
+            rows.problems.append(FieldError(path.rstrip("."), ErrorCode.DUPLICATE, "the same row is listed twice"))
             continue
         seen.add(row_id)
         values.append({"id": row_id, relation.parent_column: parent_id, **columns})
-        citations += await refs.citations(row.citations, relation.entity_type, row_id, path)
+        citations += rows.citations(item.citations, relation.entity_type, row_id, path)
     return values, citations
 
 
@@ -273,24 +251,294 @@ def _search_entries(spec: EntitySpec, entity_id: uuid.UUID, data: EntityIn) -> l
                       description, [c.excerpt for c in data.citations])
 
 
-async def _identifier_owner(session: AsyncSession, spec: EntitySpec, scheme: str, value: str) -> uuid.UUID | None:
-    """The record of `spec`'s kind carrying an external identifier (only live records carry one)."""
-    return await session.scalar(
-        sa.select(ExternalIdentifier.subject_id).where(
-            ExternalIdentifier.subject_type == spec.entity_type,
-            ExternalIdentifier.scheme == scheme,
-            ExternalIdentifier.value == value,
-        )
+@dataclass(eq=False)
+class _Draft:
+    """One record's write worked out in Python (phase one, `_draft`); then checked against the
+    database together with the other drafts of its batch (phase two, `_settle`), and written with
+    them (phase three, `_store`). A single write is a batch of one: the rules live here once."""
+
+    spec: EntitySpec
+    entity: Any  # the record as stored; None for a new one
+    entity_id: uuid.UUID
+    slug: str
+    data: EntityIn
+    snapshot: dict[str, Any]
+    previous: dict[str, Any] | None
+    rewritten: frozenset[str]  # the input fields whose rows are (re)written
+    outcome: SaveOutcome
+    version: int
+    columns: dict[str, Any]
+    children: list[tuple[type[SQLModel], list[dict[str, Any]]]]
+    search_rows: list[dict[str, Any]] | None  # None: the search entries stay as they are
+    problems: list[FieldError | _Reference]
+    identifiers_to_check: list[tuple[int, IdentifierIn]]  # (index, identifier) no other record may hold
+    slug_to_check: bool  # the slug is new to the record: no other record may hold it
+    slug_derived: bool  # derived from the name: if taken, it gets a random suffix instead of a problem
+
+    def rename(self, slug: str) -> None:
+        self.slug = self.snapshot["slug"] = slug
+
+
+def _draft(
+    spec: EntitySpec, entity: Any, slug: str, data: EntityIn, previous: dict[str, Any] | None, *,
+    new_id: uuid.UUID | None = None, new_version: int = 1, slug_derived: bool = False,
+    free_identifier: IdentifierIn | None = None,
+) -> _Draft | None:
+    """Phase one: make the record `entity` (None: a new one, with `new_id` or a fresh id, and
+    `new_version`) hold exactly `slug` and `data`, live; None when it already does.
+
+    `previous` is the record's latest snapshot; `free_identifier`, one the caller has found
+    nobody else holds (under its lock)."""
+    snapshot = _canonical(slug, data)
+    if entity is not None and entity.deleted_at is None and previous == snapshot:
+        return None
+    entity_id = entity.id if entity is not None else new_id or uuid.uuid4()
+    # Only the rows of changed fields are written again: a record without rows (new, or
+    # deleted and so stripped of them) gets all of them.
+    if entity is None or entity.deleted_at is not None:
+        rewritten = _every_field(spec)
+    else:
+        rewritten = frozenset(name for name in snapshot if snapshot.get(name) != previous.get(name))
+    if entity is None:
+        outcome, version = SaveOutcome.CREATED, new_version
+    else:
+        outcome = SaveOutcome.RESTORED if entity.deleted_at is not None else SaveOutcome.UPDATED
+        version = entity.version + 1
+
+    rows = _Rows()
+    skip = _ENTITY_COLLECTIONS | {relation.field for relation in spec.relations}
+    columns = rows.columns(data, spec.model, spec.refs, spec.partial_dates, skip, "")
+    owner = {"subject_type": spec.entity_type, "subject_id": entity_id}
+    collections = {
+        "citations": rows.citations(data.citations, spec.entity_type, entity_id, ""),
+        "aliases": [{**owner, **a.model_dump()} for a in data.aliases],
+        "identifiers": [{**owner, **i.model_dump()} for i in data.identifiers],
+        "tags": [{**owner, "name": t} for t in sorted(set(data.tags))],
+    }
+    children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = []
+    for relation in spec.relations:
+        values, citations = _relation_rows(rows, relation, getattr(data, relation.field), entity_id)
+        if relation.field in rewritten:
+            children += [(relation.model, values), (Citation, citations)]
+    children += [(_COLLECTION_TABLES[name], rows) for name, rows in collections.items() if name in rewritten]
+    identifiers = [(i, identifier) for i, identifier in enumerate(data.identifiers)
+                   if identifier != free_identifier] if "identifiers" in rewritten else []
+    return _Draft(
+        spec=spec, entity=entity, entity_id=entity_id, slug=slug, data=data, snapshot=snapshot, previous=previous,
+        rewritten=rewritten, outcome=outcome, version=version, columns=columns, children=children,
+        search_rows=_search_entries(spec, entity_id, data) if _indexed_for_search(spec, rewritten) else None,
+        problems=rows.problems, identifiers_to_check=identifiers,
+        slug_to_check=entity is None or entity.slug != slug, slug_derived=slug_derived,
     )
 
 
-async def _slug_clash(session: AsyncSession, spec: EntitySpec, slug: str, entity_id: uuid.UUID) -> list[FieldError]:
-    owner = await session.scalar(sa.select(spec.model.deleted_at.is_not(None)).where(
-        spec.model.slug == slug, spec.model.id != entity_id))
-    if owner is None:
-        return []
-    state = "a deleted" if owner else "another"
-    return [FieldError("slug", ErrorCode.UNIQUE, f"{slug!r} already names {state} {spec.entity_type}")]
+# Phase two's look-ups, keyed: ("ref", table, slug or code) → id or code; ("slug", table, slug) →
+# (id, deleted); ("identifier", entity type, scheme, value) → the record holding it.
+_LookupKey = tuple[str, ...]
+_KEYS_PER_BRANCH = 500  # an IN list's length; a statement holds at most _BRANCHES_PER_STATEMENT
+_BRANCHES_PER_STATEMENT = 40  # (about 40,000 parameters at most: under asyncpg's and SQLite's limits)
+
+
+@dataclass
+class _Wanted:
+    """What phase two looks up, for any number of drafts (and the owners of a batch's identifiers)."""
+
+    refs: dict[type[SQLModel], set[str]] = field(default_factory=lambda: defaultdict(set))
+    slugs: dict[type[SQLModel], set[str]] = field(default_factory=lambda: defaultdict(set))
+    identifiers: dict[EntityType, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+
+    def add_draft(self, draft: _Draft) -> None:
+        for problem in draft.problems:
+            if isinstance(problem, _Reference):
+                self.refs[problem.target].add(problem.key)
+        if draft.slug_to_check:
+            self.slugs[draft.spec.model].add(draft.slug)
+        for _, identifier in draft.identifiers_to_check:
+            self.identifiers[draft.spec.entity_type].add((identifier.scheme, identifier.value))
+
+    def branches(self) -> list[sa.Select]:
+        """SELECTs of (kind, key, detail, found), all text: one per table and IN list of keys."""
+        no_detail = sa.cast(sa.null(), sa.String)
+        branches: list[sa.Select] = []
+
+        def branch(kind: str, keys: set, columns: Callable[[], tuple], where: Callable[[list], Any]) -> None:
+            ordered = sorted(keys)
+            for start in range(0, len(ordered), _KEYS_PER_BRANCH):
+                branches.append(sa.select(sa.literal_column(f"'{kind}'").label("kind"), *columns())
+                                .where(where(ordered[start:start + _KEYS_PER_BRANCH])))
+
+        for target, keys in self.refs.items():
+            if target is Country:
+                branch("ref country", keys, lambda: (Country.code, no_detail, Country.code),
+                       lambda part: Country.code.in_(part))
+            else:
+                branch(f"ref {target.__tablename__}", keys,
+                       lambda t=target: (t.slug, no_detail, sa.cast(t.id, sa.String)),
+                       lambda part, t=target: sa.and_(t.slug.in_(part), t.deleted_at.is_(None)))
+        for model, slugs in self.slugs.items():
+            branch(f"slug {model.__tablename__}", slugs,
+                   lambda m=model: (m.slug, sa.case((m.deleted_at.is_(None), "live"), else_="deleted"),
+                                    sa.cast(m.id, sa.String)),
+                   lambda part, m=model: m.slug.in_(part))
+        identifier = ExternalIdentifier
+        for entity_type, pairs in self.identifiers.items():
+            branch(f"identifier {entity_type}", pairs,
+                   lambda: (identifier.scheme, identifier.value, sa.cast(identifier.subject_id, sa.String)),
+                   lambda part, e=entity_type: sa.and_(identifier.subject_type == e,
+                                                       sa.tuple_(identifier.scheme, identifier.value).in_(part)))
+        return branches
+
+
+async def _look_up(session: AsyncSession, wanted: _Wanted) -> dict[_LookupKey, Any]:
+    """What the database holds of `wanted`, in one statement (more only for thousands of keys)."""
+    known: dict[_LookupKey, Any] = {}
+    branches = wanted.branches()
+    for start in range(0, len(branches), _BRANCHES_PER_STATEMENT):
+        part = branches[start:start + _BRANCHES_PER_STATEMENT]
+        statement = part[0] if len(part) == 1 else sa.union_all(*part)
+        for kind, key, detail, found in (await session.execute(statement)).all():
+            what, _, name = kind.partition(" ")
+            if what == "ref":
+                known[what, name, key] = found if name == "country" else uuid.UUID(found)
+            elif what == "slug":
+                known[what, name, key] = (uuid.UUID(found), detail == "deleted")
+            else:
+                known[what, name, key, detail] = uuid.UUID(found)
+    return known
+
+
+_LOCK_IN_ORDER = sa.text(
+    "SELECT count(pg_advisory_xact_lock(lock)) FROM "
+    "(SELECT DISTINCT hashtextextended(key, 0) AS lock FROM unnest(:keys) AS key ORDER BY lock) AS locks"
+).bindparams(sa.bindparam("keys", type_=postgresql.ARRAY(sa.Text)))
+
+
+async def _take_turns(session: AsyncSession, keys: Collection[str]) -> None:
+    """Make writers of the same keys run one after another, until this transaction ends.
+
+    On PostgreSQL, two transactions that each check "is this slug (identifier) free?" and then
+    insert would both see it free; the second now waits for the first and then sees its row
+    (READ COMMITTED reads afresh per statement), so it gets a UNIQUE error rather than a database
+    error. A hash collision only makes two unrelated writers wait. SQLite has one writer at a time.
+
+    All keys are locked in one statement, in the order of their lock numbers: two batches that
+    share keys take them in the same order and so cannot deadlock. (The locks are taken as the
+    sorted subquery's rows come out; a transaction locks identifiers before slugs.)"""
+    if keys and session.bind.dialect.name == "postgresql":
+        await session.execute(_LOCK_IN_ORDER, {"keys": list(keys)})
+
+
+def _identifier_key(spec: EntitySpec, identifier: IdentifierIn) -> str:
+    return f"identifier:{spec.entity_type}:{identifier.scheme}:{identifier.value}"
+
+
+async def _settle(session: AsyncSession, drafts: Sequence[_Draft]) -> None:
+    """Phase two, for drafts in write order: resolve their references, and check that their new
+    slugs and identifiers are nobody else's, in two statements for any number of drafts (the
+    slugs' locks, then every look-up). A draft may use what an earlier one of the list makes (a
+    batch's records refer to each other by slug) and may not take what an earlier one takes;
+    a draft left with problems (in `draft.problems`) makes and takes nothing."""
+    await _take_turns(session, [f"slug:{d.spec.entity_type}:{d.slug}" for d in drafts if d.slug_to_check])
+    wanted = _Wanted()
+    for draft in drafts:
+        wanted.add_draft(draft)
+    known = await _look_up(session, wanted)
+    for draft in drafts:
+        _check(draft, known)
+        if not draft.problems:
+            table = draft.spec.model.__tablename__
+            known["ref", table, draft.slug] = draft.entity_id
+            known["slug", table, draft.slug] = (draft.entity_id, False)
+            for identifier in draft.data.identifiers:
+                known["identifier", str(draft.spec.entity_type), identifier.scheme, identifier.value] = draft.entity_id
+
+
+def _check(draft: _Draft, known: Mapping[_LookupKey, Any]) -> None:
+    """Turn the draft's references into ids, and its problems into FieldErrors, from `known`."""
+    spec, problems, values = draft.spec, [], {}
+    for problem in draft.problems:
+        if isinstance(problem, FieldError):
+            problems.append(problem)
+            continue
+        table = problem.target.__tablename__
+        values[problem] = known.get(("ref", table, problem.key))
+        if values[problem] is None:
+            problems.append(FieldError(problem.path, ErrorCode.NOT_FOUND, f"no {table.replace('_', ' ')} {problem.key!r}"))
+    for i, identifier in draft.identifiers_to_check:
+        owner = known.get(("identifier", str(spec.entity_type), identifier.scheme, identifier.value))
+        if owner is not None and owner != draft.entity_id:
+            problems.append(FieldError(
+                f"identifiers.{i}", ErrorCode.UNIQUE,
+                f"{identifier.scheme}:{identifier.value} already identifies another {spec.entity_type}"))
+    holder = known.get(("slug", spec.model.__tablename__, draft.slug)) if draft.slug_to_check else None
+    if holder is not None and holder[0] != draft.entity_id:
+        if draft.slug_derived:  # not the caller's choice: any free slug will do
+            draft.rename(f"{draft.slug[:111]}-{uuid.uuid4().hex[:8]}")
+        else:
+            state = "a deleted" if holder[1] else "another"
+            problems.append(FieldError("slug", ErrorCode.UNIQUE, f"{draft.slug!r} already names {state} {spec.entity_type}"))
+    draft.problems = problems
+
+    def filled(row: dict[str, Any]) -> dict[str, Any]:
+        return {name: values[value] if isinstance(value, _Reference) else value for name, value in row.items()}
+
+    draft.columns = filled(draft.columns)
+    draft.children = [(table, [filled(row) for row in rows]) for table, rows in draft.children]
+
+
+async def _store(session: AsyncSession, drafts: Sequence[_Draft], author: Author) -> list[SaveResult]:
+    """Phase three: write settled drafts (without problems). New records cost a fixed number of
+    statements however many there are: one INSERT per table (SQLAlchemy sends many rows in one
+    statement), and their change-log rows go in the commit's one INSERT."""
+    for draft in drafts:
+        record_change(session, draft.spec.kind, draft.entity_id, _ACTIONS[draft.outcome], draft.version, author,
+                      draft.snapshot, draft.previous)
+    for draft in drafts:
+        if draft.entity is None:
+            draft.entity = draft.spec.model(id=draft.entity_id, slug=draft.slug, version=draft.version, **draft.columns)
+            session.add(draft.entity)
+            continue
+        await _delete_owned_rows(session, draft.spec, draft.entity_id, draft.rewritten)
+        entity = draft.entity
+        for name, value in draft.columns.items():
+            setattr(entity, name, value)
+        entity.slug, entity.version, entity.updated_at, entity.deleted_at = draft.slug, draft.version, utcnow(), None
+    await session.flush()
+    rows_by_table: dict[type[SQLModel], list[dict[str, Any]]] = defaultdict(list)
+    for draft in drafts:
+        for table, rows in draft.children:
+            rows_by_table[table] += rows
+    for table, rows in rows_by_table.items():
+        if rows:
+            await session.execute(sa.insert(table), rows)
+    await insert_entries(session, [row for draft in drafts for row in draft.search_rows or ()])
+    return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
+
+
+_ACTIONS = {SaveOutcome.CREATED: ChangeAction.CREATE, SaveOutcome.UPDATED: ChangeAction.UPDATE,
+            SaveOutcome.RESTORED: ChangeAction.RESTORE}
+
+
+async def _identifier_holder(
+    session: AsyncSession, spec: EntitySpec, identifier: IdentifierIn
+) -> tuple[Any, dict[str, Any] | None] | None:
+    """The live record of `spec`'s kind carrying `identifier` (only live records carry one), read
+    fresh and locked, with its latest logged snapshot: one statement."""
+    latest = (sa.select(ChangeLog.data)
+              .where(ChangeLog.entity_type == spec.kind, ChangeLog.entity_id == spec.model.id)
+              .order_by(ChangeLog.id.desc()).limit(1).scalar_subquery())
+    row = (await session.execute(
+        sa.select(spec.model, latest)
+        .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == spec.model.id,
+                                          ExternalIdentifier.subject_type == spec.entity_type))
+        .where(ExternalIdentifier.scheme == identifier.scheme, ExternalIdentifier.value == identifier.value)
+        .with_for_update(of=spec.model).execution_options(populate_existing=True)
+    )).first()
+    if row is None:
+        return None
+    entity, logged = row
+    queued = queued_change(session, spec.kind, entity.id)  # written earlier in this transaction
+    return entity, queued[1] if queued is not None else logged
 
 
 def _input(spec: EntitySpec, fields: Mapping[str, Any], identifier: IdentifierIn | None = None) -> tuple[Any, EntityIn]:
@@ -323,17 +571,6 @@ def _derived_slug(spec: EntitySpec, data: EntityIn) -> str:
     return "-".join(words)[:100].strip("-") or str(spec.entity_type)
 
 
-async def _take_turns(session: AsyncSession, key: str) -> None:
-    """Make writers of the same `key` run one after another, until this transaction ends.
-
-    On PostgreSQL, two transactions that each check "is this slug (identifier) free?" and then
-    insert would both see it free; the second now waits for the first and then sees its row
-    (READ COMMITTED reads afresh per statement), so it gets a UNIQUE error rather than a database
-    error. A hash collision only makes two unrelated writers wait. SQLite has one writer at a time."""
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
-
-
 async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnElement[bool]) -> Any:
     """The record, read fresh and locked until the transaction ends (PostgreSQL; SQLite has one
     writer at a time): a concurrent writer waits here and then sees this one's version."""
@@ -342,101 +579,47 @@ async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnE
     )
 
 
+def _expect_version(entity: Any, expected_version: int | None) -> None:
+    if expected_version is not None and entity.version != expected_version:
+        raise VersionConflict(expected_version, entity.version)
+
+
 async def _existing(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, expected_version: int | None) -> Any:
     entity = await _locked(session, spec, spec.model.id == entity_id)
     if entity is None:
         raise ServiceError.single("id", ErrorCode.NOT_FOUND, f"no {spec.entity_type} with id {entity_id}")
-    if expected_version is not None and entity.version != expected_version:
-        raise VersionConflict(expected_version, entity.version)
+    _expect_version(entity, expected_version)
     return entity
+
+
+def _logged(spec: EntitySpec, entity: Any, snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    if snapshot is None:  # every service write logs its snapshot; a record without one was not written here
+        raise RuntimeError(f"{spec.entity_type} {entity.id} has no change-log snapshot")
+    return snapshot
 
 
 async def _snapshot(session: AsyncSession, spec: EntitySpec, entity: Any) -> dict[str, Any]:
     latest = await latest_change(session, spec.kind, entity.id)
-    if latest is None:  # every service write logs its snapshot; a record without one was not written here
-        raise RuntimeError(f"{spec.entity_type} {entity.id} has no change-log snapshot")
-    return latest[1]
+    return _logged(spec, entity, latest[1] if latest is not None else None)
 
 
 async def _write(
     session: AsyncSession, spec: EntitySpec, entity: Any, slug: str, data: EntityIn, author: Author,
-    previous: dict[str, Any] | None = None, new_id: uuid.UUID | None = None, new_version: int = 1,
+    previous: dict[str, Any] | None = None, **draft_options: Any,
 ) -> SaveResult:
-    """Make the record `entity` (None: a new one) hold exactly `slug` and `data`, live.
-
-    `previous` is the record's latest snapshot when the caller has read it already; a new record
-    gets `new_id` (default: a fresh one) and `new_version`."""
-    snapshot = _canonical(slug, data)
+    """Make the record `entity` (None: a new one) hold exactly `slug` and `data`, live: the three
+    phases for one record (`_draft` takes the options). `previous` is the record's latest
+    snapshot when the caller has read it already."""
     if entity is not None and previous is None:
         previous = await _snapshot(session, spec, entity)
-    if entity is not None and entity.deleted_at is None and previous == snapshot:
+    draft = _draft(spec, entity, slug, data, previous, **draft_options)
+    if draft is None:
         return SaveResult(entity, SaveOutcome.UNCHANGED)
-    entity_id = entity.id if entity is not None else new_id or uuid.uuid4()
-    # Only the rows of changed fields are written again: a record without rows (new, or
-    # deleted and so stripped of them) gets all of them.
-    if entity is None or entity.deleted_at is not None:
-        rewritten = _every_field(spec)
-    else:
-        rewritten = frozenset(name for name in snapshot if snapshot.get(name) != previous.get(name))
-
-    refs = _References(session)
-    skip = _ENTITY_COLLECTIONS | {relation.field for relation in spec.relations}
-    columns = await refs.columns(data, spec.model, spec.refs, spec.partial_dates, skip, "")
-    own_citations = await refs.citations(data.citations, spec.entity_type, entity_id, "")
-    relation_rows = [
-        (relation, await _relation_rows(refs, relation, getattr(data, relation.field), entity_id))
-        for relation in spec.relations
-    ]
-    errors = list(refs.errors)
-    if "identifiers" in rewritten:
-        errors += await _identifier_clashes(session, spec, data, entity_id)
-    if entity is None or entity.slug != slug:
-        await _take_turns(session, f"slug:{spec.entity_type}:{slug}")
-        errors += await _slug_clash(session, spec, slug, entity_id)
-    if errors:
-        raise ServiceError(errors)
-
-    if entity is None:
-        outcome, action = SaveOutcome.CREATED, ChangeAction.CREATE
-        version = new_version
-    elif entity.deleted_at is not None:
-        outcome, action = SaveOutcome.RESTORED, ChangeAction.RESTORE
-        version = entity.version + 1
-    else:
-        outcome, action = SaveOutcome.UPDATED, ChangeAction.UPDATE
-        version = entity.version + 1
-    record_change(session, spec.kind, entity_id, action, version, author, snapshot, previous)
-    if entity is None:
-        entity = spec.model(id=entity_id, slug=slug, version=version, **columns)
-        session.add(entity)
-    else:
-        await _delete_owned_rows(session, spec, entity_id, rewritten)
-        for name, value in columns.items():
-            setattr(entity, name, value)
-        entity.slug = slug
-        entity.version = version
-        entity.updated_at = utcnow()
-        entity.deleted_at = None
-    await session.flush()
-
-    owner = {"subject_type": spec.entity_type, "subject_id": entity_id}
-    children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = []
-    for relation, (values, citations) in relation_rows:
-        if relation.field in rewritten:
-            children += [(relation.model, values), (Citation, citations)]
-    collections = {
-        "citations": own_citations,
-        "aliases": [{**owner, **a.model_dump()} for a in data.aliases],
-        "identifiers": [{**owner, **i.model_dump()} for i in data.identifiers],
-        "tags": [{**owner, "name": t} for t in sorted(set(data.tags))],
-    }
-    children += [(_COLLECTION_TABLES[name], rows) for name, rows in collections.items() if name in rewritten]
-    for table, rows in children:
-        if rows:
-            await session.execute(sa.insert(table), rows)
-    if _indexed_for_search(spec, rewritten):
-        await insert_entries(session, _search_entries(spec, entity_id, data))
-    return SaveResult(entity, outcome)
+    await _settle(session, [draft])
+    if draft.problems:
+        raise ServiceError(draft.problems)
+    (result,) = await _store(session, [draft], author)
+    return result
 
 
 async def save(session: AsyncSession, spec: EntitySpec, slug: str, data: EntityIn, *, author: Author) -> SaveResult:
@@ -453,14 +636,12 @@ async def create(
     identifier: IdentifierIn | None = None,
 ) -> SaveResult:
     """A new record from `fields` (the whole input, and optionally its "slug": derived from the
-    name when left out)."""
+    name when left out, with a random suffix if taken). `identifier`, if given, is one nobody
+    holds (the caller holds its lock): the record gets it."""
     slug, data = _input(spec, fields, identifier)
-    if slug is None:
-        slug = _derived_slug(spec, data)
-        await _take_turns(session, f"slug:{spec.entity_type}:{slug}")
-        if await session.scalar(sa.select(spec.model.id).where(spec.model.slug == slug)) is not None:
-            slug = f"{slug[:111]}-{uuid.uuid4().hex[:8]}"
-    return await _write(session, spec, None, slug, data, author)
+    derived = slug is None
+    return await _write(session, spec, None, _derived_slug(spec, data) if derived else slug, data, author,
+                        slug_derived=derived, free_identifier=identifier)
 
 
 async def import_record(
@@ -481,14 +662,16 @@ async def import_record(
 
 async def _merge(
     session: AsyncSession, spec: EntitySpec, entity: Any, fields: Mapping[str, Any], author: Author,
-    identifier: IdentifierIn | None = None,
+    identifier: IdentifierIn | None = None, current: dict[str, Any] | None = None,
 ) -> SaveResult:
-    """The partial update: `fields` over the record's current snapshot, validated whole."""
+    """The partial update: `fields` over the record's current snapshot (read here unless given),
+    validated whole."""
     if entity.deleted_at is not None:
         raise ServiceError.single("id", ErrorCode.DELETED, f"{spec.entity_type} {entity.id} is deleted: restore it first")
-    current = await _snapshot(session, spec, entity)
+    if current is None:
+        current = await _snapshot(session, spec, entity)
     slug, data = _input(spec, {**current, **fields}, identifier)
-    return await _write(session, spec, entity, slug, data, author, current)
+    return await _write(session, spec, entity, slug, data, author, current, free_identifier=identifier)
 
 
 async def update(
@@ -551,9 +734,10 @@ async def upsert_by_identifier(
     except ValidationError as exc:
         raise ServiceError.from_validation(exc, "identifier") from None
     # Concurrent upserts of one new identifier would each find no owner and each create a record.
-    await _take_turns(session, f"identifier:{spec.entity_type}:{identifier.scheme}:{identifier.value}")
-    owner = await _identifier_owner(session, spec, identifier.scheme, identifier.value)
-    if owner is None:
+    await _take_turns(session, [_identifier_key(spec, identifier)])
+    held = await _identifier_holder(session, spec, identifier)
+    if held is None:
         return await create(session, spec, fields, author=author, identifier=identifier)
-    entity = await _existing(session, spec, owner, expected_version)
-    return await _merge(session, spec, entity, fields, author, identifier)
+    entity, snapshot = held
+    _expect_version(entity, expected_version)
+    return await _merge(session, spec, entity, fields, author, identifier, _logged(spec, entity, snapshot))
