@@ -9,6 +9,7 @@ the record's latest snapshot first. Saving the same content again is a no-op (no
 no log row). Every refusal raises ServiceError with every problem, before anything is written.
 """
 
+import functools
 import json
 import re
 import unicodedata
@@ -493,10 +494,9 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft], author: Author
     for draft in drafts:
         record_change(session, draft.spec.kind, draft.entity_id, _ACTIONS[draft.outcome], draft.version, author,
                       draft.snapshot, draft.previous)
+    await _insert_new_records(session, [draft for draft in drafts if draft.entity is None])
     for draft in drafts:
-        if draft.entity is None:
-            draft.entity = draft.spec.model(id=draft.entity_id, slug=draft.slug, version=draft.version, **draft.columns)
-            session.add(draft.entity)
+        if draft.outcome is SaveOutcome.CREATED:
             continue
         await _delete_owned_rows(session, draft.spec, draft.entity_id, draft.rewritten)
         entity = draft.entity
@@ -513,6 +513,38 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft], author: Author
             await session.execute(sa.insert(table), rows)
     await insert_entries(session, [row for draft in drafts for row in draft.search_rows or ()])
     return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
+
+
+async def _insert_new_records(session: AsyncSession, drafts: Sequence[_Draft]) -> None:
+    """The rows of new records, one INSERT … RETURNING per table (tables in foreign-key order: a
+    batch's records may refer to each other); each draft gets its record as loaded from the row.
+
+    Not `session.add`: building a SQLModel table object validates and sets each field through
+    pydantic and SQLAlchemy's instrumentation, a sixth of a bulk batch's CPU; loading one from
+    the returned row does not."""
+    by_table: dict[Any, list[_Draft]] = defaultdict(list)
+    for draft in drafts:
+        by_table[draft.spec.model.__table__].append(draft)
+    order = {table: i for i, table in enumerate(SQLModel.metadata.sorted_tables)}
+    now = utcnow()
+    for table in sorted(by_table, key=order.__getitem__):
+        group = by_table[table]
+        model = group[0].spec.model
+        rows = [{**_model_defaults(model), "id": draft.entity_id, "slug": draft.slug, "version": draft.version,
+                 "created_at": now, "updated_at": now, **draft.columns} for draft in group]
+        inserted = await session.scalars(sa.insert(model).returning(model, sort_by_parameter_order=True), rows)
+        for draft, entity in zip(group, inserted.all(), strict=True):
+            draft.entity = entity
+
+
+def _model_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The model's own defaults for columns an input does not set (its table has none of its own)."""
+    return {name: info.get_default(call_default_factory=True) for name, info in _optional_fields(model)}
+
+
+@functools.cache
+def _optional_fields(model: type[SQLModel]) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, info) for name, info in model.model_fields.items() if not info.is_required())
 
 
 _ACTIONS = {SaveOutcome.CREATED: ChangeAction.CREATE, SaveOutcome.UPDATED: ChangeAction.UPDATE,
