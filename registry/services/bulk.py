@@ -1,6 +1,6 @@
 """Many upserts by external identifier in one transaction, new records written set-based.
 
-A batch runs the same three phases as a single write (`entities`: draft, settle, store) over
+A batch runs the same three phases as a single write (`drafts`: draft, settle, store) over
 all its new records at once, so a batch of new records costs a fixed number of statements,
 whatever its size: the identifiers' locks, their owners, the slugs' locks, one look-up of every
 reference, slug and identifier, one INSERT per table, and at commit one change-log INSERT.
@@ -17,23 +17,22 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .changes import Author
-from .entities import (
-    EntitySpec,
-    SaveResult,
-    _draft,
-    _Draft,
-    _derived_slug,
-    _identifier_key,
-    _input,
-    _look_up,
-    _settle,
-    _store,
-    _take_turns,
-    _Wanted,
-    upsert_by_identifier,
+from .drafts import (
+    Draft,
+    Wanted,
+    derived_slug,
+    draft_write,
+    identifier_key,
+    look_up,
+    settle,
+    store,
+    take_turns,
+    validated_input,
 )
+from .entities import upsert_by_identifier
 from .errors import ServiceError
 from .inputs import IdentifierIn
+from .specs import EntitySpec, SaveResult
 
 __all__ = ["Upsert", "upsert_many"]
 
@@ -64,20 +63,20 @@ async def upsert_many(
     identifiers = [_identifier(upsert) for upsert in upserts]
     valid = [(upsert, identifier) for upsert, identifier in zip(upserts, identifiers, strict=True)
              if isinstance(identifier, IdentifierIn)]
-    await _take_turns(session, [_identifier_key(upsert.spec, identifier) for upsert, identifier in valid])
-    wanted = _Wanted()
+    await take_turns(session, [identifier_key(upsert.spec, identifier) for upsert, identifier in valid])
+    wanted = Wanted()
     for upsert, identifier in valid:
         wanted.identifiers[upsert.spec.entity_type].add((identifier.scheme, identifier.value))
-    held = set(await _look_up(session, wanted))  # the identifiers records hold already
-    new: list[tuple[int, _Draft]] = []  # drafts of new records, not yet written
+    held = set(await look_up(session, wanted))  # the identifiers records hold already
+    new: list[tuple[int, Draft]] = []  # drafts of new records, not yet written
 
     async def write_new() -> None:
-        await _settle(session, [draft for _, draft in new])
+        await settle(session, [draft for _, draft in new])
         settled = [(index, draft) for index, draft in new if not draft.problems]
         for index, draft in new:
             if draft.problems:
                 results[index] = ServiceError(draft.problems)
-        written = await _store(session, [draft for _, draft in settled], author)
+        written = await store(session, [draft for _, draft in settled], author)
         for (index, _), result in zip(settled, written, strict=True):
             results[index] = result
         new.clear()
@@ -97,12 +96,12 @@ async def upsert_many(
                 results[index] = error
             continue
         try:
-            slug, data = _input(spec, upsert.fields, identifier)
+            slug, data = validated_input(spec, upsert.fields, identifier)
         except ServiceError as error:
             results[index] = error
             continue
         derived = slug is None
-        new.append((index, _draft(spec, None, _derived_slug(spec, data) if derived else slug, data, None,
+        new.append((index, draft_write(spec, None, derived_slug(spec, data) if derived else slug, data, None,
                                   slug_derived=derived, free_identifier=identifier)))
         # a later record with any of its identifiers updates it (or, if it is refused, creates one)
         held.update(("identifier", str(spec.entity_type), i.scheme, i.value) for i in data.identifiers)
