@@ -276,8 +276,11 @@ def draft_write(
 # Phase two's look-ups, keyed: ("ref", table, slug or code) → id or code; ("slug", table, slug) →
 # (id, deleted); ("identifier", entity type, scheme, value) → the record holding it.
 _LookupKey = tuple[str, ...]
-_KEYS_PER_BRANCH = 500  # an IN list's length; a statement holds at most _BRANCHES_PER_STATEMENT
-_BRANCHES_PER_STATEMENT = 40  # (about 40,000 parameters at most: under asyncpg's and SQLite's limits)
+# An IN list holds at most _KEYS_PER_BRANCH keys (an identifier is two parameters), a statement
+# at most _BRANCHES_PER_STATEMENT lists: about 30,000 parameters, under asyncpg's limit (32,767)
+# and SQLite's (32,766). A batch within REGISTRY_BULK_MAX_ROWS needs one or two statements.
+_KEYS_PER_BRANCH = 500
+_BRANCHES_PER_STATEMENT = 30
 
 
 @dataclass
