@@ -19,6 +19,9 @@ async def send_to_app(app: ASGIApp, request: HttpRequest, host: str = "localhost
     path, _, query = request.target.partition("?")
     body = (request.body or "").encode()
     headers = [(b"host", host.encode())]
+    for line in request.headers:
+        name, _, value = line.partition(":")
+        headers.append((name.strip().lower().encode(), value.strip().encode()))
     if request.body is not None:
         headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     scope = {

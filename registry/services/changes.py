@@ -9,8 +9,8 @@ commit is visible: ids are therefore handed out in commit order, and a reader ca
 id while a smaller one is still to come. SQLite has one writer at a time, which gives the same
 order without a lock. The highest id stays the registry's data version (ETags).
 
-The lock serialises only the end of write transactions (one INSERT and the COMMIT), not the
-writes themselves, which run concurrently as before.
+The lock serialises only the end of write transactions (one INSERT, which takes the lock, and
+the COMMIT), not the writes themselves, which run concurrently as before.
 
 Nothing can forget it: services call `record_change` for every record they write, a
 `before_flush` check refuses any flush that changes a record or a country without a queued
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..models import ChangeAction, ChangeKind, ChangeLog, Country
 from ..models.base import EntityMixin, utcnow
 
-__all__ = ["FEED_LOCK", "Author", "UnloggedWriteError", "country_entity_id", "latest_change", "record_change"]
+__all__ = ["FEED_LOCK", "Author", "UnloggedWriteError", "country_entity_id", "latest_change", "queued_change", "record_change"]
 
 # The advisory lock that orders change-log ids by commit; any constant the application owns.
 FEED_LOCK = 0x7265_6769_7374_7279  # "registry"
@@ -105,11 +105,19 @@ def record_change(
     _queue(session.sync_session).append(_Change(kind, entity_id, action, version, author, data, changes))
 
 
-async def latest_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
-    """(version, snapshot) of the newest change of a record, counting changes not yet committed."""
+def queued_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
+    """(version, snapshot) of the newest change of a record made in this transaction, if any."""
     for change in reversed(_queue(session.sync_session)):
         if change.kind is kind and change.entity_id == entity_id:
             return change.version, change.data
+    return None
+
+
+async def latest_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
+    """(version, snapshot) of the newest change of a record, counting changes not yet committed."""
+    queued = queued_change(session, kind, entity_id)
+    if queued is not None:
+        return queued
     row = (await session.execute(
         sa.select(ChangeLog.version, ChangeLog.data)
         .where(ChangeLog.entity_type == kind, ChangeLog.entity_id == entity_id)
@@ -146,9 +154,19 @@ def _write_queued_changes(session: Session) -> None:
     if not session.info.get(_QUEUE):
         return
     session.flush()  # every other write first: nothing may wait on a row lock while holding FEED_LOCK
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
-    session.execute(sa.insert(ChangeLog), [change.row() for change in session.info.pop(_QUEUE)])
+    rows = [change.row() for change in session.info.pop(_QUEUE)]
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sa.insert(ChangeLog), rows)
+        return
+    # The INSERT takes FEED_LOCK itself, before its rows get their ids: its subquery is evaluated
+    # first (PostgreSQL neither flattens nor drops a subquery holding a volatile function). A
+    # lock taken by a statement of its own would be held one more round trip until the COMMIT,
+    # and under load that round trip waits for the event loop: the queue of writers waiting for
+    # FEED_LOCK was what limited single upserts (bench/README.md, "Writes").
+    table = ChangeLog.__table__
+    locked = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(FEED_LOCK, sa.BigInteger)).label("feed")).subquery()
+    values = sa.select(*(sa.bindparam(name, type_=table.c[name].type) for name in rows[0])).select_from(locked)
+    session.execute(sa.insert(table).from_select(list(rows[0]), values), rows)
 
 
 @event.listens_for(Session, "after_transaction_end")

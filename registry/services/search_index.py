@@ -3,7 +3,7 @@
 Each record gets one search entry per text: its preferred name, each alias, its description
 and the excerpt of each of its own citations (registry.models.SearchEntry), and every stem they
 hold joins the dictionary that misspelled query words are corrected against (SearchTerm).
-`entities._write` indexes each record it writes; `rebuild` re-indexes every live record (the
+`drafts.store` indexes each record it writes; `rebuild` re-indexes every live record (the
 seed runs it, so a re-run indexes data written before the index had its present shape).
 """
 

@@ -1,6 +1,7 @@
 """`bulkUpsert`: up to 1,000 records of mixed kinds, all written or none.
 
-Each record is an upsert by its external identifier, run in order in one transaction. A refused
+Each record is an upsert by its external identifier, in order, in one transaction; new records
+are written together, in a fixed number of statements (`services.bulk.upsert_many`). A refused
 record has written nothing (the services check everything before they write), so the records
 after it are still checked and the answer names every problem with its index; then one problem
 rolls the whole batch back. No savepoints: on SQLite, pysqlite opens no transaction before a
@@ -21,6 +22,7 @@ from strawberry import Info
 
 from ... import services
 from ...services import Author, FieldError, SaveResult, ServiceError
+from ...services.bulk import Upsert, upsert_many
 from ..core.argument_values import allow_longer_lists
 from ..core.compat import UNSET
 from ..core.mutations import UserError, load_records, user_errors, write
@@ -92,14 +94,12 @@ async def _upsert_all(
     session: Any, author: Author, batch: list[tuple[int, str, Any]], problems: list[FieldError]
 ) -> list[SaveResult]:
     """Every record of `batch` upserted in order; raises with `problems` and each record's own."""
-    results = []
-    for index, kind, record in batch:
-        spec = _KINDS[kind][0]
-        try:
-            results.append(await services.upsert_by_identifier(
-                session, spec, record.scheme, record.value, as_fields(getattr(record, kind)), author=author))
-        except ServiceError as error:
-            problems += [_at(index, kind, problem) for problem in error.errors]
+    upserts = [Upsert(_KINDS[kind][0], record.scheme, record.value, as_fields(getattr(record, kind)))
+               for _, kind, record in batch]
+    results = await upsert_many(session, upserts, author=author)
+    for (index, kind, _), result in zip(batch, results, strict=True):
+        if isinstance(result, ServiceError):
+            problems += [_at(index, kind, problem) for problem in result.errors]
     if problems:
         raise ServiceError(problems)
     return results
