@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from bench.queries import PROJECT_DETAIL
 from registry import services
 from registry.graphql.core.lookup_plans import LookupPlans
-from registry.services import Author
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql
 from tests.graphql.test_compiler import LEFT_TO_THE_EXISTING_PATH
@@ -200,13 +199,31 @@ async def test_a_soft_deleted_record_is_the_apps_answer(database_url, sessions):
         await _same_answer((lane, app), {"query": query, "variables": {"id": gone_id}}, lane_answers=True)
         async with sessions() as session, session.begin():
             await services.delete(session, services.PROJECT, gone.id, expected_version=gone.version,
-                                  author=Author("test", None))
+                                  author=factories.AUTHOR)
         served = _served(lane)
         deleted = {"query": query, "variables": {"id": gone_id}}
         assert await _post(lane, deleted) == await _post(app, deleted)
         assert (await lane.post("/graphql", json=deleted)).json() == {"data": {"node": None}}
         assert _served(lane) == served
         await _same_answer((lane, app), {"query": query, "variables": {"id": kept_id}}, lane_answers=True)
+
+
+async def test_a_null_the_schema_forbids_is_the_apps_answer(database_url, sessions):
+    async with sessions() as session, session.begin():
+        source = (await factories.source(session)).entity
+        await factories.countries(session)
+        project = (await factories.project(session, "cited", "Cited")).entity  # cites the source
+    body = {"query": "query ($id: ID!) { node(id: $id) { ... on Project { title citations { source { title } } } } }",
+            "variables": {"id": b64encode(f"Project:{project.id}".encode()).decode()}}
+    async with lane_and_app(database_url) as (lane, app):
+        await _same_answer((lane, app), body, lane_answers=True)
+        async with sessions() as session, session.begin():
+            await services.delete(session, services.SOURCE, source.id, expected_version=source.version,
+                                  author=factories.AUTHOR)
+        served = _served(lane)
+        status, headers, content = await _post(lane, body)  # citations[0].source is null: Irregular
+        assert (status, headers, content) == await _post(app, body)
+        assert b'"errors"' in content and _served(lane) == served
 
 
 async def _project_id(sessions) -> str:
