@@ -37,7 +37,7 @@ from ..config import Settings
 from ..graphql.context import Reads
 from ..graphql.core.compat import parse_content_type
 from ..graphql.core.limits import Limits
-from ..graphql.core.lookup_plans import LookupPlans, make_plan
+from ..graphql.core.lookup_plans import LookupPlan, LookupPlans, make_plan
 from .auth import Refusal, caller
 from .idempotency import HEADER
 from .protocol import JSON, response_media_type
@@ -93,7 +93,7 @@ class PreparedLane:
             return
         await response(scope, replay, send)
 
-    async def _answer(self, scope: Scope, plan: Any, bound: list, media_type: str) -> Response:
+    async def _answer(self, scope: Scope, plan: LookupPlan, bound: list, media_type: str) -> Response:
         state = scope["app"].state
         try:
             await caller(Request(scope), state.sessions, self.settings)
