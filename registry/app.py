@@ -18,9 +18,11 @@ from .config import DEFAULT_ADMIN_SECRET, Environment, Settings
 from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
 from .graphql.context import Context
+from .graphql.core.lookup_plans import LookupPlans
 from .graphql.schema import schema
 from .http import GraphQLHttpRouter, GraphQLResponseCache, RequestBodyLimit, SecurityHeaders
 from .http.auth import Refusal, caller, request_id
+from .http.prepared import PreparedLane
 from .logs import describe_failure
 
 __all__ = ["create_app"]
@@ -121,6 +123,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(graphql, prefix="/graphql")
     mount_admin(app, settings, admin_sessions)
+    if settings.prepared_lane and settings.executor == "compiled":
+        # innermost: every middleware below holds for the requests it answers too
+        app.state.lookup_plans = LookupPlans(settings.prepared_lane_plans)
+        app.add_middleware(PreparedLane, path="/graphql", schema=schema, settings=settings,
+                           plans=app.state.lookup_plans)
     # outermost last: every response gets the security headers, hosts are checked before the body
     # is read, and the body limit holds before the cache or GraphQL reads anything
     app.add_middleware(GraphQLResponseCache, path="/graphql", max_bytes=settings.response_cache_max_bytes)

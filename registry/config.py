@@ -126,6 +126,14 @@ class Settings(BaseSettings):
         paid by every read the API serves, and a deployment behind a proxy or load balancer has
         its access log there; errors and warnings are logged either way."""
         return self.access_log if self.access_log is not None else self.env != Environment.PRODUCTION
+    prepared_lane: bool = Field(
+        True, description="answer repeated node(id:)/nodes(ids:) queries from their compiled statements, "
+        "without the GraphQL machinery (registry/http/prepared.py); needs REGISTRY_EXECUTOR=compiled",
+    )
+    prepared_lane_plans: int = Field(
+        256, ge=1, le=100_000, description="query texts the prepared lane keeps plans for, per worker "
+        "(least recently used dropped first)",
+    )
     # writes: GraphQL mutations, bulk upsert and API-key auth (registry/graphql/core/mutations.py, registry/http/auth.py)
     require_auth_for_read: bool = Field(
         False, description="true: every GraphQL request needs a live API key (reads too), else 401"

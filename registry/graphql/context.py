@@ -19,7 +19,7 @@ from ..models import ApiKey
 from ..services import Author
 from .core.dataloaders import Loaders
 
-__all__ = ["Context"]
+__all__ = ["Context", "Reads"]
 
 # The loaders' statements, compiled for asyncpg: built once per process, so this stays small.
 _DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
@@ -70,6 +70,10 @@ class Reads:
         prepared = _DRIVER_STATEMENTS.get(statement)
         if prepared is None:
             prepared = _DRIVER_STATEMENTS[statement] = DriverStatement(statement, self.engine.dialect)
+        return await self.fetch_prepared(prepared, parameters)
+
+    async def fetch_prepared(self, prepared: DriverStatement, parameters: Mapping[str, Any]) -> list[Any]:
+        """asyncpg's records of `prepared`, run on asyncpg's own connection (PostgreSQL only)."""
         async with self._lock:
             connection = await self._connected()
             driver = (await connection.get_raw_connection()).driver_connection

@@ -38,7 +38,7 @@ from strawberry.relay import GlobalID, GlobalIDValueError
 from .compat import graphql_core_schema
 from .errors import bad_argument
 
-__all__ = ["MAX_LIST_LENGTH", "ArgumentValueChecks", "allow_longer_lists"]
+__all__ = ["MAX_LIST_LENGTH", "ArgumentValueChecks", "allow_longer_lists", "variable_problem"]
 
 MAX_LIST_LENGTH = 100
 # Lists of these input types may hold more items (bulkUpsert's records), by the item type's name:
@@ -119,7 +119,7 @@ def _spelt(place: _Place) -> str:
     return f"${place[1]}" + "".join(reversed(steps))
 
 
-def _variable_problem(
+def variable_problem(
     variables: dict[str, Any], types: dict[str, GraphQLInputType | None]
 ) -> GraphQLError | None:
     """The first problem anywhere in the variables, walked along their declared types (without
@@ -159,6 +159,6 @@ class ArgumentValueChecks(AddValidationRules):
             definition.variable.name.value: type_from_ast(graphql_core_schema(context.schema), definition.type)
             for definition in definitions
         }
-        if (problem := _variable_problem(context.variables or {}, types)) is not None:
+        if (problem := variable_problem(context.variables or {}, types)) is not None:
             context.result = ExecutionResult(data=None, errors=[problem])  # Strawberry then skips execution
         yield

@@ -60,6 +60,7 @@ from sqlalchemy.dialects import postgresql
 from strawberry import Info
 from strawberry.relay import to_base64
 
+from ...db import DriverStatement
 from ...partial_date import PartialDate
 from .compat import (
     FieldDetails,
@@ -75,7 +76,7 @@ from .execution import Completed, shared_plans
 from .json_sql import JSON_SQL, JsonSQL
 from .prefetch import Attached, Many, One, related_specs
 
-__all__ = ["NodeStatement", "node_statement", "page_statement"]
+__all__ = ["Irregular", "NodeStatement", "node_statement", "page_statement", "shared_statement"]
 
 Finish = Callable[[Any], Any]
 
@@ -90,24 +91,33 @@ class Irregular(Exception):
 
 
 class NodeStatement:
-    """One statement reading records of one type by primary key, each as its response fragment."""
+    """One statement reading records of one type by primary key, each as its response fragment.
 
-    def __init__(self, sql: str, key_type: Any, dialect: str, finish: Finish | None):
+    On PostgreSQL it runs on asyncpg's own connection (`DriverStatement`, compiled once with the
+    statement and freed with it), which asyncpg prepares once per connection."""
+
+    def __init__(self, sql: str, key_type: Any, dialect: sa.Dialect, finish: Finish | None):
         keys = (
             sa.bindparam("keys", type_=postgresql.ARRAY(key_type))
-            if dialect == "postgresql"
+            if dialect.name == "postgresql"
             else sa.bindparam("keys", type_=key_type, expanding=True)
         )
         self.statement = sa.text(sql).bindparams(keys)
+        self._driver = DriverStatement(self.statement, dialect) if dialect.driver == "asyncpg" else None
         self._finish = finish
 
-    async def load(self, context: Any, keys: Sequence[uuid.UUID]) -> dict[uuid.UUID, Completed]:
-        """The live records among `keys`, finished; raises `Irregular` when one cannot be answered
-        from its JSON alone."""
+    async def load(self, reads: Any, keys: Sequence[uuid.UUID]) -> dict[uuid.UUID, Completed]:
+        """The live records among `keys`, read through `reads` (a context's `Reads`), finished;
+        raises `Irregular` when one cannot be answered from its JSON alone."""
         if not keys:
             return {}
+        parameters = {"keys": list(keys)}
+        if self._driver is not None:
+            rows = await reads.fetch_prepared(self._driver, parameters)
+        else:
+            rows = await reads.fetch(self.statement, parameters)
         found = {}
-        for row in await context.fetch(self.statement, {"keys": list(keys)}):
+        for row in rows:
             data = orjson.loads(row["data"])
             found[_as_uuid(row["key"])] = Completed(self._finish(data) if self._finish else data)
         return found
@@ -139,17 +149,24 @@ def _shared_statement(info: Info, cls: type, path: tuple[str, ...]) -> NodeState
     context = info.context
     if context.settings.executor != "compiled":
         return None
-    raw = graphql_core_info(info)
-    dialect = context.dialect
-    key = ("compiled", dialect, cls, path, *(id(node) for node in raw.field_nodes))
-    shared = shared_plans(raw.operation, raw.fragments)
+    return shared_statement(graphql_core_info(info), context.engine.dialect, cls, path)
+
+
+def shared_statement(
+    selection: Any, dialect: sa.Dialect, cls: type, path: tuple[str, ...] = ()
+) -> NodeStatement | None:
+    """The statement for the field `selection` resolves (graphql-core's resolve info, or anything
+    with its `schema`, `operation`, `fragments`, `field_nodes`, `return_type` and `variable_values`),
+    made once per parsed operation, type and dialect; None when it is not compiled."""
+    key = ("compiled", dialect.name, cls, path, *(id(node) for node in selection.field_nodes))
+    shared = shared_plans(selection.operation, selection.fragments)
     known = shared.get(key) if shared is not None else None
     if known is None:
         try:
-            made: Any = _Compiler(raw, context.engine.dialect).node_statement(cls, path)
+            made: Any = _Compiler(selection, dialect).node_statement(cls, path)
         except _NotCompiled:
             made = _NOT_COMPILED
-        known = (raw.field_nodes, made)  # keeps the nodes (and so their ids) alive with the statement
+        known = (selection.field_nodes, made)  # keeps the nodes (and so their ids) alive with the statement
         if shared is not None:
             shared[key] = known
     return None if known[1] is _NOT_COMPILED else known[1]
@@ -161,6 +178,7 @@ class _Compiler:
     def __init__(self, raw_info: Any, dialect: sa.Dialect):
         self.info = raw_info
         self.json: JsonSQL = JSON_SQL[dialect.name]
+        self.dialect = dialect
         self.dialect_name = dialect.name
         self.quote = dialect.identifier_preparer.quote
         self.fragments = {name: FragmentDetails(node) for name, node in raw_info.fragments.items()}
@@ -183,7 +201,7 @@ class _Compiler:
             f"SELECT {alias}.id AS key, {self.json.as_text(data)} AS data "
             f"FROM {self._from(table, alias)} WHERE {alias}.id {keys}{self._live(table, alias)}"
         )
-        return NodeStatement(sql, table.c.id.type, self.dialect_name, finish)
+        return NodeStatement(sql, table.c.id.type, self.dialect, finish)
 
     def _details_under(self, path: tuple[str, ...]) -> list[FieldDetails]:
         """The field details reached by following field names `path` from the resolved field (through

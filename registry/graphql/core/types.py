@@ -202,7 +202,7 @@ async def _compiled_nodes(
     if statement is None:
         return None
     try:
-        return await statement.load(info.context, ids)
+        return await statement.load(info.context.reads, ids)
     except Irregular:
         return None
 
