@@ -10,7 +10,9 @@ Ranking (SearchHit.score is the tier; higher first):
   1 the description matches (whole words, word forms, corrections)
   0 the excerpt of one of the record's citations matches
 A record is ranked by its best entry. Ties go to the name before an alias, then the shorter
-matched text, then the text in code-point order, then the record's kind and id.
+matched text, then its first RANKED_PREFIX (64) characters in code-point order, then the record's
+kind and id. Each field's read is bounded (_field_matches): past SORTED_MATCHES matches, only the
+field's first RANKING_READ entries in that order are ranked.
 """
 
 from collections import defaultdict
