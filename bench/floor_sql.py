@@ -7,11 +7,14 @@ once against a small dialect layer; the statements mirror the server's semantics
 only, the same ordering and tie-breakers, the same search scoring).
 """
 
+import re
 from datetime import date
 from functools import lru_cache
 
 from registry.graphql.core.json_sql import JsonSQL, SQLiteJsonSQL
 from registry.graphql.core.text_search import QueryWord
+from registry.graphql.search.resolvers import RANKING_READ, SORTED_MATCHES
+from registry.models.search import RANKED_PREFIX
 
 __all__ = ["DIALECTS", "Dialect", "project_detail", "project_page", "search", "timeline"]
 
@@ -41,9 +44,10 @@ class Dialect(JsonSQL):
     def date_value(self, value: date):
         return value
 
-    def matching(self, words: list[QueryWord]) -> tuple[list[str], dict]:
-        """WHERE terms (on search_entry e) every query word matches: LIKE, served by the pg_trgm indexes."""
-        return _like_terms(words, 0)
+    def matching(self, words: list[QueryWord], field: str) -> tuple[list[str], dict]:
+        """WHERE terms (on search_entry e) selecting this field's entries every query word matches:
+        LIKE, served by the pg_trgm indexes (the field's own for its stems, as on the server)."""
+        return _like_terms(words, field, f"CASE WHEN e.field = '{field}' THEN e.terms END"), {}
 
 
 
@@ -65,10 +69,10 @@ class SQLite(SQLiteJsonSQL, Dialect):
     def date_value(self, value: date):
         return value.isoformat()
 
-    def matching(self, words: list[QueryWord]) -> tuple[list[str], dict]:
+    def matching(self, words: list[QueryWord], field: str) -> tuple[list[str], dict]:
         # As the server does: the FTS5 trigram table for words of 3+ letters, LIKE for shorter ones.
         long_words = [w for w in words if len(w.word.folded) >= 3]
-        terms, params = _like_terms([w for w in words if len(w.word.folded) < 3], 0)
+        terms, params = _like_terms([w for w in words if len(w.word.folded) < 3], field, "e.terms"), {}
         if long_words:
             terms.append("e.id IN (SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH :fts)")
             params["fts"] = " AND ".join(
@@ -81,17 +85,20 @@ class SQLite(SQLiteJsonSQL, Dialect):
 DIALECTS = {"postgresql": Dialect(), "sqlite": SQLite()}
 
 
-def _like_terms(words: list[QueryWord], first: int) -> tuple[list[str], dict]:
-    """Per word: its folded form inside a name, or its stem or a correction a whole word."""
-    terms, params = [], {}
-    for i, word in enumerate(words, first):
-        params[f"f{i}"] = f"%{word.word.folded}%"
-        options = [f"e.folded LIKE :f{i}"]
-        for j, stem in enumerate(word.stems):
-            params[f"s{i}_{j}"] = f"% {stem} %"
-            options.append(f"e.terms LIKE :s{i}_{j}")
-        terms.append("(" + " OR ".join(options) + ")")
-    return terms, params
+def _quoted(pattern: str) -> str:
+    """A LIKE pattern written into the statement, as the server inlines its patterns (for the planner)."""
+    assert re.fullmatch(r"[a-z0-9 %]*", pattern), pattern  # folded words only: nothing to escape
+    return f"'{pattern}'"
+
+
+def _like_terms(words: list[QueryWord], field: str, terms: str) -> list[str]:
+    """This field's entries, and per word: its folded form inside a name, or its stem or a
+    correction a whole word of `terms` (the stems' column, or the field's own expression)."""
+    folded = ["e.folded"] if field in ("name", "alias") else []  # empty for descriptions and excerpts
+    return [f"e.field = '{field}'"] + [
+        "(" + " OR ".join([f"{column} LIKE {_quoted(f'%{w.word.folded}%')}" for column in folded]
+                          + [f"{terms} LIKE {_quoted(f'% {stem} %')}" for stem in w.stems]) + ")"
+        for w in words]
 
 
 def _optional(column: str, expression: str) -> str:
@@ -193,40 +200,46 @@ _SEARCHED = {
 }
 
 
-_FIELD_RANK = "CASE e.field WHEN 'name' THEN 0 WHEN 'alias' THEN 1 WHEN 'description' THEN 2 ELSE 3 END"
+_FIELD_RANK = "CASE {e}field WHEN 'name' THEN 0 WHEN 'alias' THEN 1 WHEN 'description' THEN 2 ELSE 3 END"
 
 
 def search(d: Dialect, words: list[QueryWord], first: int = 20) -> tuple[str, dict]:
     """Q3, for query words already folded, stemmed and corrected (registry.graphql.core.text_search,
-    as the server). Returns the statement and its parameters. The tiers are the server's."""
-    terms, params = d.matching(words)
-    params |= {"compact": "".join(w.word.folded for w in words),
-               "prefix": "".join(w.word.folded for w in words) + "%"}
-    whole, inside = [], []
-    for i, word in enumerate(words):
-        params[f"w{i}"] = f"% {word.word.stem} %"
-        whole.append(f"e.terms LIKE :w{i}")
-        inside.append(f"(e.folded LIKE :f{i} OR e.terms LIKE :w{i})")
-    for i, word in enumerate(words):  # short words' LIKE params on SQLite may be missing: set them all
-        params.setdefault(f"f{i}", f"%{word.word.folded}%")
+    as the server). Returns the statement and its parameters. The tiers, each field's bounded read
+    (registry.graphql.search.resolvers._field_matches) and the order are the server's."""
+    compact = "".join(w.word.folded for w in words)
+    whole = [f"e.terms LIKE {_quoted(f'% {w.word.stem} %')}" for w in words]
+    inside = [f"(e.folded LIKE {_quoted(f'%{w.word.folded}%')} OR {stem})" for w, stem in zip(words, whole)]
     names = "e.field IN ('name', 'alias')"
-    tier = (f"CASE WHEN e.field = 'name' AND e.folded = :compact THEN 7 "
-            f"WHEN e.field = 'alias' AND e.folded = :compact THEN 6 "
-            f"WHEN {names} AND e.folded LIKE :prefix THEN 5 "
+    tier = (f"CASE WHEN e.field = 'name' AND e.folded = {_quoted(compact)} THEN 7 "
+            f"WHEN e.field = 'alias' AND e.folded = {_quoted(compact)} THEN 6 "
+            f"WHEN {names} AND e.folded LIKE {_quoted(compact + '%')} THEN 5 "
             f"WHEN {names} AND {' AND '.join(whole)} THEN 4 "
             f"WHEN {names} AND {' AND '.join(inside)} THEN 3 "
             f"WHEN {names} THEN 2 WHEN e.field = 'description' THEN 1 ELSE 0 END")
     collate = d.binary_collation
+    ranked = f"length({{e}}text), substr({{e}}text, 1, {RANKED_PREFIX}) {collate}, {{e}}subject_type, {{e}}subject_id"
+    field_reads, parts, params = [], [], {}
+    for field in ("name", "alias", "description", "citation"):
+        terms, field_params = d.matching(words, field)
+        params |= {f"{name}_{field}": value for name, value in field_params.items()}
+        where = " AND ".join(terms).replace(":fts", f":fts_{field}")
+        field_reads.append(f"{field}_found AS (SELECT * FROM search_entry e WHERE {where} LIMIT {SORTED_MATCHES + 1})")
+        count = f"(SELECT count(*) FROM {field}_found)"
+        first_read = (f"(SELECT * FROM search_entry WHERE field = '{field}' ORDER BY {ranked.format(e='')} "
+                      f"LIMIT {RANKING_READ})")
+        parts += [f"SELECT * FROM {field}_found e WHERE {count} <= {SORTED_MATCHES}",
+                  f"SELECT * FROM {first_read} e WHERE {where} AND {count} > {SORTED_MATCHES}"]
+    best_first = f"tier DESC, field_rank, {ranked.format(e='')}"
     matched = (
-        f"SELECT e.subject_type, e.subject_id, e.field, e.text, {_FIELD_RANK} AS field_rank, {tier} AS tier, "
-        f"row_number() OVER (PARTITION BY e.subject_type, e.subject_id "
-        f"ORDER BY {tier} DESC, {_FIELD_RANK}, length(e.text), e.text {collate}) AS place "
-        f"FROM search_entry e WHERE {' AND '.join(terms)}"
+        f"SELECT *, row_number() OVER (PARTITION BY subject_type, subject_id ORDER BY {best_first}) AS place "
+        f"FROM (SELECT e.subject_type, e.subject_id, e.field, e.text, {_FIELD_RANK.format(e='e.')} AS field_rank, "
+        f"{tier} AS tier FROM ({' UNION ALL '.join(parts)}) e) AS candidates"
     )
     name = ("(SELECT n.text FROM search_entry n WHERE n.subject_type = m.subject_type "
             "AND n.subject_id = m.subject_id AND n.field = 'name' LIMIT 1)")
     # the server's order: tier, name before alias…, shorter text, code points, then kind and id
-    order = "{h}tier DESC, {h}field_rank, length({h}text), {h}text " + collate + ", {h}subject_type, {h}subject_id"
+    order = "{h}tier DESC, {h}field_rank, " + ranked.replace("{e}", "{h}")
     hits = (
         f"SELECT m.subject_type, m.subject_id, m.tier, m.field_rank, m.text, "
         f"CASE WHEN m.field IN ('name', 'alias') THEN m.text ELSE COALESCE({name}, m.text) END AS matched "
@@ -243,7 +256,7 @@ def search(d: Dialect, words: list[QueryWord], first: int = 20) -> tuple[str, di
     item = d.obj(matchedName="h.matched", score="h.tier", node=node)
     source = f"hits h {' '.join(joins)} WHERE {found}"
     body = d.obj(data=d.obj(search=d.object_array(item, source, order.format(h="h."))))
-    return f"WITH hits AS ({hits}) SELECT {d.as_text(body)}", params
+    return f"WITH {', '.join(field_reads)}, hits AS ({hits}) SELECT {d.as_text(body)}", params
 
 
 # timeline kind (GraphQL name) → (table, GraphQL type, partial-date column), in the server's order

@@ -16,6 +16,10 @@ database_url = config.attributes.get("database_url") or settings.database_url
 # Objects the migrations make by hand and models do not describe (SQLite's FTS5 search table
 # and its shadow tables): `alembic check` must not report them as drift.
 HAND_MADE_TABLE_PREFIXES = ("search_entry_fts", "search_term_fts")
+# Search indexes 0010 writes by hand: a collation and CASE expressions autogenerate renders
+# otherwise than PostgreSQL reflects them, and per-field trigram indexes PostgreSQL alone has.
+HAND_MADE_INDEXES = {"ix_search_entry_ranking", *(f"ix_search_entry_{field}_terms"
+                                                  for field in ("name", "alias", "description", "citation"))}
 
 
 # SQLite cannot reflect expression indexes, so autogenerate skips comparing them (0004 writes
@@ -28,11 +32,16 @@ def include_name(name, type_, parent_names) -> bool:
     return not (type_ == "table" and name and name.startswith(HAND_MADE_TABLE_PREFIXES))
 
 
+def include_object(object_, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "index" and name in HAND_MADE_INDEXES)
+
+
 def _configure(**kwargs) -> None:
     context.configure(
         target_metadata=metadata,
         render_as_batch=is_sqlite(database_url),
         include_name=include_name,
+        include_object=include_object,
         compare_type=True,
         **kwargs,
     )

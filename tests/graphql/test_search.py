@@ -16,6 +16,7 @@ from registry.graphql.core.text_search import (
     QueryWord,
     correction_candidates,
 )
+from registry.graphql.search import resolvers
 from registry.graphql.search.highlight import MAX_SCANNED, SNIPPET_LENGTH, highlight
 from registry.models import SearchField
 from registry.search_text import analyse
@@ -261,3 +262,35 @@ async def test_the_seed_rebuilds_the_index(tmp_path):
             assert (await connection.execute(counted)).scalar() == before
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("query", ["oil", "refinery", "Kazakhstan Belarus", "review", "Pavlodar"])
+async def test_a_field_with_more_matches_than_are_sorted_is_read_in_ranking_order(api, query, monkeypatch):
+    everything = await _hits(api, query, first=100)
+    # Every field with more than 2 matches is now read from its first entries in ranking order
+    # (ix_search_entry_ranking), as a common word is at scale: the seed's fields are shorter than
+    # RANKING_READ, so the page must be the same, hit for hit.
+    monkeypatch.setattr(resolvers, "SORTED_MATCHES", 2)
+    assert await _hits(api, query, first=100) == everything
+    assert await _hits(api, query, first=3) == everything[:3]
+
+
+async def test_a_common_word_is_ranked_within_the_first_entries_read(api, monkeypatch):
+    # The documented bound: beyond SORTED_MATCHES matches, only a field's first RANKING_READ
+    # entries (shortest texts first) are ranked, so a match in a long name is left out.
+    everything = await _hits(api, "oil", first=100)
+    monkeypatch.setattr(resolvers, "SORTED_MATCHES", 0)
+    monkeypatch.setattr(resolvers, "RANKING_READ", 40)
+    bounded = await _hits(api, "oil", first=100)
+    slugs = {hit["node"]["slug"] for hit in everything}
+    assert 0 < len(bounded) < len(everything) and all(hit["node"]["slug"] in slugs for hit in bounded)
+
+
+async def test_facets_are_capped_with_a_flag(api, monkeypatch):
+    query = "query ($q: String!) { searchFacets(query: $q) { kind count capped } }"
+    exact = (await gql(api, query, q="oil"))["searchFacets"]
+    assert exact and not any(f["capped"] for f in exact)
+    monkeypatch.setattr(resolvers, "MAX_COUNTED", 2)
+    capped = (await gql(api, query, q="oil"))["searchFacets"]
+    assert all(f["capped"] for f in capped)
+    assert sum(f["count"] for f in capped) <= 2 * 4 < sum(f["count"] for f in exact)  # 2 entries of each field

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from rapidfuzz.distance import Levenshtein
 
 from ...models import SearchEntry, SearchField, SearchTerm
+from ...models.search import field_terms
 from ...models.enums import EntityType
 from ...search_text import Word, analyse
 from ...services.search_index import MAX_TERM_LENGTH, term_ends
@@ -36,6 +37,7 @@ __all__ = [
     "correction_candidates",
     "edit_budget",
     "entry_matches",
+    "inline",
     "matching_entries",
     "parse_query",
     "query_words",
@@ -139,30 +141,47 @@ def correct(words: list[Word], candidates: list[tuple[int, str]]) -> list[QueryW
             for i, word in enumerate(words)]
 
 
+def inline(value: str | int) -> sa.BindParameter:
+    """A value written into the statement, not sent apart: PostgreSQL then plans with each pattern
+    (how common its word is decides between the trigram and the ranking index) every time, never
+    with a generic plan made for any pattern."""
+    return sa.literal(value, literal_execute=True)
+
+
 def _like(column: sa.ColumnElement, fragment: str) -> sa.ColumnElement[bool]:
-    return column.contains(fragment)  # folded text is [a-z0-9 ] only: no LIKE wildcard to escape
+    return column.like(inline(f"%{fragment}%"))  # folded text is [a-z0-9 ] only: no wildcard to escape
 
 
 def _whole(stem: str) -> str:
     return f" {stem} "
 
 
-def entry_matches(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None = None) -> list[sa.ColumnElement]:
-    """WHERE terms selecting the search entries every query word matches (see the module's doc)."""
+def entry_matches(
+    words: list[QueryWord], dialect: str, kinds: list[EntityType] | None = None, field: SearchField | None = None,
+    rows: sa.FromClause = _table,
+) -> list[sa.ColumnElement]:
+    """WHERE terms selecting the search entries (of `rows`: the table or a part of it) every query
+    word matches (see the module's doc); with `field`, that field's only, through its own trigram
+    index on PostgreSQL (field_terms)."""
+    c = rows.c
     conditions: list[sa.ColumnElement] = []
     if dialect == "sqlite":
         indexed = [w for w in words if len(w.word.folded) >= _TRIGRAM]
         if indexed:
             each = [" OR ".join([f'folded : "{w.word.folded}"'] + [f'terms : "{_whole(s)}"' for s in w.stems])
                     for w in indexed]  # folded words and stems are [a-z0-9] only: nothing to quote
-            conditions.append(_table.c.id.in_(_fts("search_entry", " AND ".join(f"({e})" for e in each))))
+            conditions.append(c.id.in_(_fts("search_entry", " AND ".join(f"({e})" for e in each))))
         words = [w for w in words if len(w.word.folded) < _TRIGRAM]
+    terms = c.terms if field is None or dialect == "sqlite" else field_terms(field, c.terms, c.field)
+    folded = [] if field in (SearchField.DESCRIPTION, SearchField.CITATION) else [c.folded]  # names only
     conditions += [
-        sa.or_(_like(_table.c.folded, w.word.folded), *[_like(_table.c.terms, _whole(s)) for s in w.stems])
+        sa.or_(*[_like(column, w.word.folded) for column in folded], *[_like(terms, _whole(s)) for s in w.stems])
         for w in words
     ]
+    if field is not None:
+        conditions.append(c.field == field)
     if kinds:
-        conditions.append(_table.c.subject_type.in_(kinds))
+        conditions.append(c.subject_type.in_(kinds))
     return conditions
 
 

@@ -10,7 +10,9 @@ Ranking (SearchHit.score is the tier; higher first):
   1 the description matches (whole words, word forms, corrections)
   0 the excerpt of one of the record's citations matches
 A record is ranked by its best entry. Ties go to the name before an alias, then the shorter
-matched text, then the text in code-point order, then the record's kind and id.
+matched text, then its first RANKED_PREFIX (64) characters in code-point order, then the record's
+kind and id. Each field's read is bounded (_field_matches): past SORTED_MATCHES matches, only the
+field's first RANKING_READ entries in that order are ranked.
 """
 
 from collections import defaultdict
@@ -21,17 +23,25 @@ import strawberry
 from strawberry import Info, relay
 
 from ...models import SearchEntry, SearchField
+from ...models.search import ranking_order
 from ...models.enums import EntityType
 from ...search_text import Word
 from ..core.errors import bad_argument
 from ..core.prefetch import prefetch, selections_under
 from ..core.registry import NODE_TYPES
-from ..core.text_search import QueryWord, correct, correction_candidates, entry_matches, parse_query
+from ..core.text_search import QueryWord, correct, correction_candidates, entry_matches, inline, parse_query
 from .highlight import highlight
 
 __all__ = ["SearchQuery"]
 
 MAX_HITS = 100
+# How much of each field (names, aliases, descriptions, excerpts) one search reads: its matching
+# entries when they are at most SORTED_MATCHES (all ranked, exactly), else the field's first
+# RANKING_READ entries in ranking order, of which those that match (see _field_matches).
+SORTED_MATCHES = 500
+RANKING_READ = 2000
+# searchFacets counts at most this many matching entries of each field.
+MAX_COUNTED = 1000
 _entries = SearchEntry.__table__
 _NAMES = (SearchField.NAME, SearchField.ALIAS)
 _FIELD_ORDER = {field: rank for rank, field in enumerate(SearchField)}
@@ -92,14 +102,19 @@ class SearchHit:
 @strawberry.type(description="How many records of one kind match a search")
 class SearchFacet:
     kind: SearchKind
-    count: int
+    count: int = strawberry.field(description="Records of this kind found; a lower bound when `capped`")
+    capped: bool = strawberry.field(
+        description=f"True when the query matches more than {MAX_COUNTED} names, aliases, descriptions or "
+                    f"excerpts: only that many of each are counted, so that a common word costs no more "
+                    f"than a rare one (the same for every kind of one query)")
 
 
-def _tier(words: list[QueryWord], compact: str) -> sa.ColumnElement:
-    c = _entries.c
+def _tier(words: list[QueryWord], c: sa.ColumnCollection) -> sa.ColumnElement:
     names = c.field.in_(_NAMES)
-    whole = [c.terms.contains(f" {w.word.stem} ") for w in words]
-    inside = [sa.or_(c.folded.contains(w.word.folded), whole_word) for w, whole_word in zip(words, whole, strict=True)]
+    whole = [c.terms.contains(inline(f" {w.word.stem} ")) for w in words]
+    inside = [sa.or_(c.folded.contains(inline(w.word.folded)), whole_word)
+              for w, whole_word in zip(words, whole, strict=True)]
+    compact = inline("".join(w.word.folded for w in words))
     return sa.case(
         (sa.and_(c.field == SearchField.NAME, c.folded == compact), 7),
         (sa.and_(c.field == SearchField.ALIAS, c.folded == compact), 6),
@@ -112,24 +127,44 @@ def _tier(words: list[QueryWord], compact: str) -> sa.ColumnElement:
     )
 
 
-def _tie_breaks(field: sa.ColumnElement, text: sa.ColumnElement, dialect: str) -> tuple:
-    """Name before alias before description before excerpt, shorter text first, then code points."""
-    field_order = sa.case(*[(field == value, rank) for value, rank in _FIELD_ORDER.items()])
-    code_points = text.collate("C") if dialect == "postgresql" else text  # SQLite compares code points
-    return field_order, sa.func.length(text), code_points
+def _tie_breaks(c: sa.ColumnCollection) -> tuple:
+    """Name before alias before description before excerpt, then ranking_order (text, kind, id)."""
+    field_order = sa.case(*[(c.field == value, rank) for value, rank in _FIELD_ORDER.items()])
+    return field_order, *ranking_order(c.text, c.subject_type, c.subject_id)
+
+
+def _field_matches(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None,
+                   field: SearchField) -> list[sa.Select]:
+    """This field's entries matching every word, to be ranked: all of them when they are at most
+    SORTED_MATCHES, else those among the field's RANKING_READ first entries in ranking order (read
+    from ix_search_entry_ranking, where a common word finds its page in the first few hundred)."""
+    c = _entries.c
+    found = sa.select(_entries).where(*entry_matches(words, dialect, kinds, field)).limit(
+        inline(SORTED_MATCHES + 1)).cte(f"{field.value}_found")
+    count = sa.select(sa.func.count()).select_from(found).scalar_subquery()
+    first_read = (sa.select(_entries).where(c.field == field).order_by(*ranking_order(c.text, c.subject_type, c.subject_id))
+                  .limit(inline(RANKING_READ)).subquery(f"{field.value}_first"))
+    return [
+        sa.select(found).where(count <= SORTED_MATCHES),
+        sa.select(first_read).where(*entry_matches(words, dialect, kinds, field, first_read), count > SORTED_MATCHES),
+    ]
 
 
 def _ranked(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None, first: int) -> sa.Select:
-    c = _entries.c
-    tier = _tier(words, "".join(w.word.folded for w in words))
-    best_first = (tier.desc(), *_tie_breaks(c.field, c.text, dialect))
+    """The first page: each record ranked by its best matching entry, every field's read bounded
+    (_field_matches)."""
+    candidates = sa.union_all(*[part for field in SearchField
+                                for part in _field_matches(words, dialect, kinds, field)]).subquery()
+    k = candidates.c
+    tier = _tier(words, k)
+    best_first = (tier.desc(), *_tie_breaks(k))
     entries = (
-        sa.select(c.subject_type, c.subject_id, c.field, c.text, tier.label("tier"),
-                  sa.func.row_number().over(partition_by=(c.subject_type, c.subject_id), order_by=best_first)
+        sa.select(k.subject_type, k.subject_id, k.field, k.text, tier.label("tier"),
+                  sa.func.row_number().over(partition_by=(k.subject_type, k.subject_id), order_by=best_first)
                   .label("place"))
-        .where(*entry_matches(words, dialect, kinds))
         .subquery()
     )
+    c = _entries.c
     name = sa.select(c.text).where(c.subject_type == entries.c.subject_type, c.subject_id == entries.c.subject_id,
                                    c.field == SearchField.NAME).limit(1).scalar_subquery()
     e = entries.c
@@ -137,7 +172,7 @@ def _ranked(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None
         sa.select(e.subject_type, e.subject_id, e.field, e.text, e.tier,
                   sa.case((e.field.in_(_NAMES), e.text), else_=sa.func.coalesce(name, e.text)).label("name"))
         .where(e.place == 1)
-        .order_by(e.tier.desc(), *_tie_breaks(e.field, e.text, dialect), e.subject_type, e.subject_id)
+        .order_by(e.tier.desc(), *_tie_breaks(e))
         .limit(first)
     )
 
@@ -182,16 +217,26 @@ class SearchQuery:
         return results
 
     @strawberry.field(description="How many records of each kind `search` finds for this query (all of them, "
-                                  "not only the first page); kinds with none are left out")
+                                  "not only the first page, up to a bound: see `capped`); kinds with none "
+                                  "are left out")
     async def search_facets(
         self, info: Info, query: str, kinds: list[SearchKind] | None = None
     ) -> list[SearchFacet]:
         words = await _corrected(info, parse_query(query, "query"))
         c = _entries.c
+        found = sa.union_all(*[
+            sa.select(c.subject_type, c.subject_id, c.field)
+            .where(*entry_matches(words, info.context.dialect, _kinds(kinds), field))
+            .limit(inline(MAX_COUNTED + 1)).subquery().select()
+            for field in SearchField
+        ]).cte("found")
+        per_field = sa.select(sa.func.count().label("entries")).select_from(found).group_by(found.c.field).subquery()
+        capped = sa.select(sa.func.coalesce(sa.func.max(per_field.c.entries), 0) > MAX_COUNTED).scalar_subquery()
         counts = await info.context.fetch(
-            sa.select(c.subject_type, sa.func.count(sa.distinct(c.subject_id)).label("count"))
-            .where(*entry_matches(words, info.context.dialect, _kinds(kinds)))
-            .group_by(c.subject_type)
-            .order_by(c.subject_type)
+            sa.select(found.c.subject_type, sa.func.count(sa.distinct(found.c.subject_id)).label("count"),
+                      capped.label("capped"))
+            .group_by(found.c.subject_type)
+            .order_by(found.c.subject_type)
         )
-        return [SearchFacet(kind=SearchKind(row["subject_type"]), count=row["count"]) for row in counts]
+        return [SearchFacet(kind=SearchKind(row["subject_type"]), count=row["count"], capped=bool(row["capped"]))
+                for row in counts]
