@@ -113,12 +113,8 @@ class PreparedLane:
         return Response(orjson.dumps({"data": data}), 200, media_type=media_type)
 
     async def _plan_after_the_app(self, key: tuple[str, str | None], scope: Scope, receive: Receive, send: Send) -> None:
-        """Let the app answer, and keep a plan for the text when it answered it cleanly."""
-        plan = make_plan(self.schema, *key, self.limits, self.settings.query_cache_bytes)
-        if plan is None:
-            self.plans.put(key, None)
-            await self.app(scope, receive, send)
-            return
+        """Let the app answer, and once it has answered the text cleanly, keep its plan (or None:
+        not a lookup). Only then is the text known to parse and validate, which planning assumes."""
         status, chunks = 0, []
 
         async def watched_send(message: Message) -> None:
@@ -130,8 +126,14 @@ class PreparedLane:
             await send(message)
 
         await self.app(scope, receive, watched_send)
-        if status == 200 and "errors" not in orjson.loads(b"".join(chunks)):
-            self.plans.put(key, plan)  # the text parsed, validated and ran: its shape is all that is left
+        if status != 200 or "errors" in orjson.loads(b"".join(chunks)):
+            return  # refused or failed: the next request of this text asks the app again
+        try:
+            plan = make_plan(self.schema, *key, self.limits, self.settings.query_cache_bytes)
+        except Exception:  # planning only saves time: its failure must not touch an answer
+            logger.exception("prepared lane: no plan for a query the app answered")
+            plan = None
+        self.plans.put(key, plan)
 
 
 async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
