@@ -26,11 +26,12 @@ MISSING_PROJECT = b64encode(b"Project:00000000-0000-0000-0000-000000000000").dec
 
 @asynccontextmanager
 async def lane_and_app(database_url: str, **settings: Any) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    """(an app with the lane, the same app without it) on the database."""
+    """(an app with the lane, the same app without it) on the database; the compiled executor for
+    both, whatever REGISTRY_EXECUTOR says, because the lane answers with its statements."""
     async with AsyncExitStack() as stack:
         yield tuple([
             await stack.enter_async_context(asynccontextmanager(asgi_client)(
-                app_settings(database_url, prepared_lane=lane, **settings)
+                app_settings(database_url, prepared_lane=lane, executor="compiled", **settings)
             ))
             for lane in (True, False)
         ])
@@ -273,7 +274,7 @@ async def test_reads_that_need_a_key_need_one_in_the_lane_too(database_url, sess
 
 async def test_an_outage_is_503_through_the_lane_as_today(postgres_database):
     database = sa.make_url(postgres_database).database
-    async for lane in asgi_client(app_settings(postgres_database)):
+    async for lane in asgi_client(app_settings(postgres_database, executor="compiled")):
         async with lane.app.state.sessions() as session, session.begin():
             await factories.source(session)
             await factories.countries(session)
