@@ -29,7 +29,7 @@ from ..core.mutations import UserError, load_records, user_errors, write
 from ..core.permissions import CanWrite
 from ..core.registry import NODE_TYPES
 from ..core.types import Record
-from ..core.write_inputs import as_fields, write_inputs
+from ..core.write_inputs import plain_fields, write_inputs
 
 __all__ = ["MAX_BULK_RECORDS", "BulkMutation"]
 
@@ -50,8 +50,9 @@ def _bulk_record_input() -> type:
         annotations[kind] = write_inputs(spec, type_name).patch | None
         namespace[kind] = strawberry.field(
             default=UNSET, description=f"The {type_name}'s fields (give exactly one kind per record)")
-    return strawberry.input(type("BulkRecordInput", (), namespace), name="BulkRecordInput",
-                            description="One record of a bulk upsert: its external identifier and its fields")
+    return plain_fields(strawberry.input(
+        type("BulkRecordInput", (), namespace), name="BulkRecordInput",
+        description="One record of a bulk upsert: its external identifier and its fields"))
 
 
 BulkRecordInput = _bulk_record_input()
@@ -66,8 +67,8 @@ class BulkUpsertPayload:
         description='Every problem of the batch, each at its record\'s index: ["records", 3, "project", …]')
 
 
-def _kind_of(index: int, record: Any) -> tuple[str | None, list[FieldError]]:
-    given = [kind for kind in _KINDS if getattr(record, kind) not in (UNSET, None)]
+def _kind_of(index: int, record: dict[str, Any]) -> tuple[str | None, list[FieldError]]:
+    given = [kind for kind in _KINDS if record.get(kind) is not None]
     if len(given) == 1:
         return given[0], []
     return None, [FieldError(f"records.{index}", services.ErrorCode.INVALID,
@@ -91,11 +92,10 @@ def _at(index: int, kind: str, problem: FieldError) -> FieldError:
 
 
 async def _upsert_all(
-    session: Any, author: Author, batch: list[tuple[int, str, Any]], problems: list[FieldError]
+    session: Any, author: Author, batch: list[tuple[int, str, dict[str, Any]]], problems: list[FieldError]
 ) -> list[SaveResult]:
     """Every record of `batch` upserted in order; raises with `problems` and each record's own."""
-    upserts = [Upsert(_KINDS[kind][0], record.scheme, record.value, as_fields(getattr(record, kind)))
-               for _, kind, record in batch]
+    upserts = [Upsert(_KINDS[kind][0], record["scheme"], record["value"], record[kind]) for _, kind, record in batch]
     results = await upsert_many(session, upserts, author=author)
     for (index, kind, _), result in zip(batch, results, strict=True):
         if isinstance(result, ServiceError):
@@ -114,7 +114,7 @@ class BulkMutation:
     )
     async def bulk_upsert(
         self, info: Info,
-        records: Annotated[list[BulkRecordInput], strawberry.argument(  # type: ignore[valid-type]
+        records: Annotated[list[BulkRecordInput], strawberry.argument(  # type: ignore[valid-type] (plain dicts)
             description=f"The records, at most {MAX_BULK_RECORDS}; a later one may refer to an earlier one by slug")],
     ) -> BulkUpsertPayload:
         problems, batch = [], []
@@ -123,7 +123,7 @@ class BulkMutation:
             problems += kind_problems
             if kind is not None:
                 batch.append((index, kind, record))
-        rows = sum(_rows(as_fields(getattr(record, kind))) for _, kind, record in batch)
+        rows = sum(_rows(record[kind]) for _, kind, record in batch)
         most = info.context.settings.bulk_max_rows
         if rows > most:  # refused unrun: running it is the cost the limit is there to spare
             too_many = FieldError("records", services.ErrorCode.INVALID,

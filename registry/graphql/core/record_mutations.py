@@ -19,7 +19,7 @@ from ... import services
 from ...services import Author, EntitySpec, FieldError, SaveResult, ServiceError
 from .mutations import UserError, load_records, record_id, write
 from .permissions import CanWrite
-from .write_inputs import as_fields, write_inputs
+from .write_inputs import write_inputs
 
 __all__ = ["record_mutations"]
 
@@ -66,17 +66,16 @@ def record_mutations(spec: EntitySpec, node_type: type) -> type:
         (record,) = await load_records(info, [written.results[0].entity], [node_type], "record")
         return payload(record=record, user_errors=[])
 
+    # the inputs arrive as the plain dicts the services take (see write_inputs)
     Whole = Annotated[inputs.whole, strawberry.argument(description=f"The whole {type_name}")]
     Patch = Annotated[inputs.patch, strawberry.argument(description="The fields to change; those left out stay")]
 
     async def create(info: Info, input: Whole) -> payload:  # noqa: A002 (the argument's public name)
-        fields = as_fields(input)
-        return await answer(info, lambda session, author: services.create(session, spec, fields, author=author))
+        return await answer(info, lambda session, author: services.create(session, spec, input, author=author))
 
     async def update(info: Info, id: RecordId, version: Version, input: Patch) -> payload:  # noqa: A002
-        fields = as_fields(input)
         return await answer(info, lambda session, author: services.update(
-            session, spec, _target(node_type, id), fields, expected_version=version, author=author))
+            session, spec, _target(node_type, id), input, expected_version=version, author=author))
 
     async def delete(info: Info, id: RecordId, version: Version) -> payload:  # noqa: A002
         return await answer(info, lambda session, author: services.delete(
@@ -89,9 +88,8 @@ def record_mutations(spec: EntitySpec, node_type: type) -> type:
     async def upsert(
         info: Info, scheme: Scheme, value: Value, input: Patch, version: CurrentVersion = None,  # noqa: A002
     ) -> payload:
-        fields = as_fields(input)
         return await answer(info, lambda session, author: services.upsert_by_identifier(
-            session, spec, scheme, value, fields, author=author, expected_version=version))
+            session, spec, scheme, value, input, author=author, expected_version=version))
 
     def mutation(name: str, resolver: Callable, description: str) -> Any:
         return strawberry.mutation(resolver=resolver, name=name, description=description,
