@@ -27,6 +27,7 @@ from ..core.argument_values import allow_longer_lists
 from ..core.compat import UNSET
 from ..core.mutations import UserError, load_records, user_errors, write
 from ..core.permissions import CanWrite
+from ..core.prefetch import selections_under
 from ..core.registry import NODE_TYPES
 from ..core.types import Record
 from ..core.write_inputs import plain_fields, write_inputs
@@ -132,6 +133,8 @@ class BulkMutation:
         written = await write(info, lambda session, author: _upsert_all(session, author, batch, problems), prefix=())
         if written.errors:
             return BulkUpsertPayload(records=[], user_errors=written.errors)
+        if not selections_under(info.selected_fields[0].selections, "records"):
+            return BulkUpsertPayload(records=[], user_errors=[])  # not asked for, so not read back
         entities = [result.entity for result in written.results]
         node_types = [_KINDS[kind][1] for _, kind, _ in batch]
         return BulkUpsertPayload(records=await load_records(info, entities, node_types, "records"), user_errors=[])

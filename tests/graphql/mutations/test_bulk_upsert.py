@@ -105,6 +105,26 @@ async def test_a_batch_of_new_records_costs_the_same_statements_whatever_its_siz
     assert small == large, (small, large)
 
 
+async def test_records_not_asked_for_are_not_read_back(client, keys):
+    quiet = "mutation ($records: [BulkRecordInput!]!) { bulkUpsert(records: $records) { userErrors { code } } }"
+    await bulk(client, keys, [org("warm", "warm")])  # the key's first use is recorded once
+    with StatementLog(client.app.state.engine) as log:
+        body = (await mutate(client, keys["writer"], quiet, records=[org("quiet", "quiet")])).json()
+        statements = await log.settled()
+    assert body == {"data": {"bulkUpsert": {"userErrors": []}}}, body
+    assert _read_back(statements) == [], statements
+    # …whereas the answer that asks for them reads them
+    with StatementLog(client.app.state.engine) as log:
+        await bulk(client, keys, [org("loud", "loud")])
+        statements = await log.settled()
+    assert _read_back(statements), statements
+
+
+def _read_back(statements: list[str]) -> list[str]:
+    """The statements that read organizations by id (as `load_records` does)."""
+    return [statement for statement in statements if "WHERE organization.id IN" in statement]
+
+
 async def test_records_of_a_batch_take_turns_with_each_other_as_one_upsert_after_another(client, keys, sessions):
     payload = await bulk(client, keys, [
         org("1", "acme"),
