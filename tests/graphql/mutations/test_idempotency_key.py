@@ -12,9 +12,11 @@ from registry.graphql.context import Context
 from registry.models import ApiKey, IdempotencyKey, Organization, Source
 from registry.services import idempotency as store
 from registry.services.api_keys import create_api_key
+from registry.services.changes import FEED_LOCK
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.mutations.test_record_mutations import CITE, operations
 from tests.graphql.mutations.test_user_errors import log_length
+from tests.utils.databases import POSTGRES_URL
 from tests.utils.factories import AUTHOR
 
 CREATE = operations("Organization")["create"]
@@ -138,3 +140,22 @@ async def test_in_one_keyed_request_a_refused_mutation_takes_back_only_its_own_w
     async with sessions() as session:
         titles = (await session.scalars(sa.select(Source.title).where(Source.file == "new.txt"))).all()
     assert titles == ["A"]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="REGISTRY_TEST_POSTGRES_URL is unset (the feed lock is PostgreSQL's)")
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_an_answer_the_database_failed_is_not_kept_and_the_retry_writes_once(database_url, keys, sessions):
+    """A keyed write the database could not finish (here: the feed lock held past the command
+    timeout) answers 503, writes nothing and stores nothing: the retry with the same key runs."""
+    async for client in asgi_client(app_settings(database_url, database_command_timeout=1)):
+        async with sessions() as blocker, blocker.begin():
+            await blocker.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
+            failed = await client.post("/graphql", json=create_body(), headers=keyed(keys["writer"]))
+        assert failed.status_code == 503, failed.text
+        assert await organizations(sessions) == []
+        async with sessions() as session:
+            assert await session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
+        retried = await client.post("/graphql", json=create_body(), headers=keyed(keys["writer"]))
+        assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers, retried.text
+        assert retried.json()["data"]["createOrganization"]["userErrors"] == []
+    assert await organizations(sessions) == ["Acme"]
