@@ -7,9 +7,11 @@ import string
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.util import LRUCache
 
 from registry import migrate
 from registry.db import StatementLog, create_engine
+from registry.graphql import context
 from registry.graphql.core.text_search import (
     MAX_CORRECTION_CANDIDATES,
     MAX_QUERY_WORDS,
@@ -211,6 +213,22 @@ async def test_an_abusive_query_costs_a_bounded_number_of_statements_and_rows(ap
         rows = (await connection.execute(candidates)).all()
     per_word = [sum(1 for i, _ in rows if i == n) for n in range(len(words))]
     assert max(per_word) <= MAX_CORRECTION_CANDIDATES
+
+
+async def test_searches_of_many_shapes_keep_out_of_the_engines_compiled_cache(api, monkeypatch):
+    """Each count of words, trigrams and corrections is a statement of its own (~190 KB compiled):
+    in the engine's cache (500 statements) they would grow a worker by over 100 MB."""
+    varied = LRUCache(3)  # pruned at 4 (SQLAlchemy prunes past 1.5 times the capacity)
+    monkeypatch.setattr(context, "_VARIED_OPTIONS", {"compiled_cache": varied})
+    queries = ["oil", "Mozir refinery", "Minsk Tractr Plant", "Kazmunai gas pipeline", "wheat grain Astana",
+               "Nazrbayev Lukashnko", "Belneftekim Polotsk Naftan"]
+    await _hits(api, queries[0])  # warm-up: the statements every request runs
+    engine_cache = api.app.state.engine.sync_engine._compiled_cache
+    before = len(engine_cache)
+    for query in queries:
+        await _hits(api, query)
+    assert len(engine_cache) == before
+    assert 3 <= len(varied) <= 4
 
 
 @pytest.fixture(scope="module")

@@ -179,7 +179,7 @@ def _ranked(words: list[QueryWord], dialect: str, kinds: list[EntityType] | None
 
 async def _corrected(info: Info, words: list[Word]) -> list[QueryWord]:
     statement = correction_candidates(words, info.context.dialect)
-    candidates = [] if statement is None else await info.context.fetch(statement)
+    candidates = [] if statement is None else await info.context.fetch(statement, varied=True)
     return correct(words, [(row["word"], row["term"]) for row in candidates])
 
 
@@ -197,7 +197,7 @@ class SearchQuery:
         if not 1 <= first <= MAX_HITS:
             raise bad_argument("first", f"must be between 1 and {MAX_HITS}, got {first}")
         words = await _corrected(info, parse_query(query, "query"))
-        hits = await info.context.fetch(_ranked(words, info.context.dialect, _kinds(kinds), first))
+        hits = await info.context.fetch(_ranked(words, info.context.dialect, _kinds(kinds), first), varied=True)
 
         ids_by_kind: dict[EntityType, list] = defaultdict(list)
         for hit in hits:
@@ -236,7 +236,8 @@ class SearchQuery:
             sa.select(found.c.subject_type, sa.func.count(sa.distinct(found.c.subject_id)).label("count"),
                       capped.label("capped"))
             .group_by(found.c.subject_type)
-            .order_by(found.c.subject_type)
+            .order_by(found.c.subject_type),
+            varied=True,
         )
         return [SearchFacet(kind=SearchKind(row["subject_type"]), count=row["count"], capped=bool(row["capped"]))
                 for row in counts]
