@@ -10,6 +10,7 @@ again is a no-op (no version bump, no log row). Every refusal raises ServiceErro
 problem, before anything is written.
 """
 
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -17,8 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
-from ..models import ChangeAction, ChangeLog, ExternalIdentifier
+from ..models import ChangeAction, ChangeKind, ChangeLog, ExternalIdentifier
+from ..models.enums import EntityType
 from ..models.base import utcnow
 from .changes import Author, latest_change, queued_change, record_change
 from .drafts import (
@@ -56,21 +59,31 @@ async def _identifier_holder(
 ) -> tuple[Any, dict[str, Any] | None] | None:
     """The live record of `spec`'s kind carrying `identifier` (only live records carry one), read
     fresh and locked, with its latest logged snapshot: one statement."""
-    latest = (sa.select(ChangeLog.data)
-              .where(ChangeLog.entity_type == spec.kind, ChangeLog.entity_id == spec.model.id)
-              .order_by(ChangeLog.id.desc()).limit(1).scalar_subquery())
     row = (await session.execute(
-        sa.select(spec.model, latest)
-        .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == spec.model.id,
-                                          ExternalIdentifier.subject_type == spec.entity_type))
-        .where(ExternalIdentifier.scheme == identifier.scheme, ExternalIdentifier.value == identifier.value)
-        .with_for_update(of=spec.model).execution_options(populate_existing=True)
+        _identifier_holder_statement(spec.model, spec.entity_type, spec.kind),
+        {"scheme": identifier.scheme, "value": identifier.value},
     )).first()
     if row is None:
         return None
     entity, logged = row
     queued = queued_change(session, spec.kind, entity.id)  # written earlier in this transaction
     return entity, queued[1] if queued is not None else logged
+
+
+@functools.cache
+def _identifier_holder_statement(model: type[SQLModel], entity_type: EntityType, kind: ChangeKind) -> sa.Select:
+    """Built once per kind of record (the identifier is its parameters): SQLAlchemy keys its
+    compiled form once, rather than building and keying the statement on every upsert."""
+    latest = (sa.select(ChangeLog.data)
+              .where(ChangeLog.entity_type == kind, ChangeLog.entity_id == model.id)
+              .order_by(ChangeLog.id.desc()).limit(1).scalar_subquery())
+    return (
+        sa.select(model, latest)
+        .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == model.id,
+                                          ExternalIdentifier.subject_type == entity_type))
+        .where(ExternalIdentifier.scheme == sa.bindparam("scheme"), ExternalIdentifier.value == sa.bindparam("value"))
+        .with_for_update(of=model).execution_options(populate_existing=True)
+    )
 
 
 async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnElement[bool]) -> Any:
