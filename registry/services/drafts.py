@@ -501,8 +501,10 @@ async def _insert_new_records(session: AsyncSession, drafts: Sequence[Draft]) ->
 # Statements whose shape is the table's alone are built once: SQLAlchemy then finds each one's
 # compiled form by a cache key it has computed already, rather than building and keying it anew.
 @functools.cache
-def _insert(table: type[SQLModel]) -> sa.Insert:
-    return sa.insert(table)
+def _insert(model: type[SQLModel]) -> sa.Insert:
+    """The table's plain INSERT: Core's, as these rows need nothing from the ORM (no objects,
+    no generated keys back), whose bulk INSERT would sort and collect them again."""
+    return sa.insert(model.__table__)
 
 
 @functools.cache

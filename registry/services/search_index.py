@@ -27,9 +27,10 @@ _INSERT_BATCH = 1000
 _NAMES = (SearchField.NAME, SearchField.ALIAS)
 
 
-# Built once, as every write indexes its record: SQLAlchemy keys their compiled forms once.
-_INSERT_ENTRIES = sa.insert(SearchEntry)
-_INSERT_NEW_TERMS = {on_postgresql: dialect.insert(SearchTerm).on_conflict_do_nothing()
+# Built once, as every write indexes its record: SQLAlchemy keys their compiled forms once. On
+# the tables (Core), not the models: the ORM's bulk INSERT would only sort and collect the rows again.
+_INSERT_ENTRIES = sa.insert(SearchEntry.__table__)
+_INSERT_NEW_TERMS = {on_postgresql: dialect.insert(SearchTerm.__table__).on_conflict_do_nothing()
                      for on_postgresql, dialect in ((True, postgresql), (False, sqlite))}
 
 
