@@ -131,6 +131,7 @@ async def authenticate(session: AsyncSession, presented_key: str | None) -> ApiK
         return None
     now = utcnow()
     if api_key.last_used_at is None or as_utc(api_key.last_used_at) <= now - LAST_USED_RESOLUTION:
-        await session.execute(_NOTE_USE, {"key_id": api_key.id, "now": now, "used_before": now - LAST_USED_RESOLUTION})
+        await session.execute(_NOTE_USE, {"key_id": api_key.id, "now": now,
+                                          "used_before": now - LAST_USED_RESOLUTION})
         set_committed_value(api_key, "last_used_at", now)  # written above; nothing left to flush
     return api_key

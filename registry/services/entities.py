@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from ..models import ChangeAction, ChangeKind, ChangeLog, ExternalIdentifier
-from ..models.enums import EntityType
 from ..models.base import utcnow
+from ..models.enums import EntityType
 from .changes import Author, latest_change, queued_change, record_change
 from .drafts import (
     delete_owned_rows,
@@ -71,7 +71,9 @@ async def _identifier_holder(
 
 
 @functools.cache
-def _identifier_holder_statement(model: type[SQLModel], entity_type: EntityType, kind: ChangeKind) -> sa.Select:
+def _identifier_holder_statement(
+    model: type[SQLModel], entity_type: EntityType, kind: ChangeKind
+) -> sa.Select:
     """Built once per kind of record (the identifier is its parameters): SQLAlchemy keys its
     compiled form once, rather than building and keying the statement on every upsert."""
     latest = (sa.select(ChangeLog.data)
@@ -81,17 +83,23 @@ def _identifier_holder_statement(model: type[SQLModel], entity_type: EntityType,
         sa.select(model, latest)
         .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == model.id,
                                           ExternalIdentifier.subject_type == entity_type))
-        .where(ExternalIdentifier.scheme == sa.bindparam("scheme"), ExternalIdentifier.value == sa.bindparam("value"))
+        .where(ExternalIdentifier.scheme == sa.bindparam("scheme"),
+               ExternalIdentifier.value == sa.bindparam("value"))
         .with_for_update(of=model).execution_options(populate_existing=True)
     )
 
 
-async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnElement[bool]) -> Any:
-    """The record, read fresh and locked until the transaction ends (PostgreSQL; SQLite has one
-    writer at a time): a concurrent writer waits here and then sees this one's version."""
-    return await session.scalar(
-        sa.select(spec.model).where(condition).with_for_update().execution_options(populate_existing=True)
-    )
+async def _locked(session: AsyncSession, spec: EntitySpec, column: str, value: Any) -> Any:
+    """The record whose `column` ("id" or "slug") is `value`, read fresh and locked until the
+    transaction ends (PostgreSQL; SQLite has one writer at a time): a concurrent writer waits
+    here and then sees this one's version."""
+    return await session.scalar(_locked_statement(spec.model, column), {"value": value})
+
+
+@functools.cache
+def _locked_statement(model: type[SQLModel], column: str) -> sa.Select:
+    return (sa.select(model).where(getattr(model, column) == sa.bindparam("value"))
+            .with_for_update().execution_options(populate_existing=True))
 
 
 def _expect_version(entity: Any, expected_version: int | None) -> None:
@@ -100,7 +108,7 @@ def _expect_version(entity: Any, expected_version: int | None) -> None:
 
 
 async def _existing(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, expected_version: int | None) -> Any:
-    entity = await _locked(session, spec, spec.model.id == entity_id)
+    entity = await _locked(session, spec, "id", entity_id)
     if entity is None:
         raise ServiceError.single("id", ErrorCode.NOT_FOUND, f"no {spec.entity_type} with id {entity_id}")
     _expect_version(entity, expected_version)
@@ -142,7 +150,7 @@ async def save(session: AsyncSession, spec: EntitySpec, slug: str, data: EntityI
 
     A deleted record of that slug is restored. Raises ServiceError listing every problem; the
     caller's transaction then rolls back."""
-    entity = await _locked(session, spec, spec.model.slug == slug)
+    entity = await _locked(session, spec, "slug", slug)
     return await _write(session, spec, entity, slug, data, author)
 
 
