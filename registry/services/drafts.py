@@ -342,8 +342,8 @@ _NO_DETAIL = sa.cast(sa.null(), sa.String)
 
 @functools.cache
 def _branch(what: str, of: type[SQLModel] | EntityType, chunk: int) -> tuple[sa.Select, str]:
-    """The look-up of `what` ("ref", "slug" or "identifier") in `of` (a table, or the entity type
-    of identifiers) for the `chunk`-th IN list of keys, and the name of that list's parameter."""
+    """The look-up of `what` ("ref", "slug" or "identifier") in `of` (a model, or the entity type
+    whose identifiers are looked up) for the `chunk`-th IN list of keys, and that list's parameter."""
     name = str(of) if what == "identifier" else of.__tablename__
     keys = sa.bindparam(f"{what}_{name}_{chunk}", expanding=True)
     if what == "ref" and of is Country:
@@ -363,6 +363,8 @@ def _branch(what: str, of: type[SQLModel] | EntityType, chunk: int) -> tuple[sa.
 
 @functools.lru_cache(maxsize=256)
 def _union(branches: tuple[sa.Select, ...]) -> sa.Select:
+    """One statement of these branches, built once per combination (writes of one kind of record
+    look up the same few, so SQLAlchemy keys the statement once)."""
     return branches[0] if len(branches) == 1 else sa.union_all(*branches)
 
 
