@@ -103,6 +103,18 @@ async def revoke_api_key(session: AsyncSession, name: str) -> ApiKey:
     return api_key
 
 
+# authenticate's statements, built once: every request with a key runs them (the second now and then).
+_BY_PREFIX = sa.select(ApiKey).where(ApiKey.prefix == sa.bindparam("prefix"))
+# Conditional, so that workers authenticating the same key at once write it once.
+_NOTE_USE = (
+    sa.update(ApiKey)
+    .where(ApiKey.id == sa.bindparam("key_id"),
+           sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= sa.bindparam("used_before")))
+    .values(last_used_at=sa.bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def authenticate(session: AsyncSession, presented_key: str | None) -> ApiKey | None:
     """The live key `presented_key` is, or None when it is missing, malformed, unknown or revoked.
 
@@ -112,20 +124,14 @@ async def authenticate(session: AsyncSession, presented_key: str | None) -> ApiK
     shape = _KEY_SHAPE.fullmatch(presented_key)
     if shape is None:
         return None
-    api_key = await session.scalar(sa.select(ApiKey).where(ApiKey.prefix == shape.group(1)))
+    api_key = await session.scalar(_BY_PREFIX, {"prefix": shape.group(1)})
     if api_key is None or not hmac.compare_digest(api_key.secret_hash, _digest(presented_key)):
         return None
     if api_key.revoked_at is not None:
         return None
     now = utcnow()
     if api_key.last_used_at is None or as_utc(api_key.last_used_at) <= now - LAST_USED_RESOLUTION:
-        # Conditional, so that workers authenticating the same key at once write it once.
-        await session.execute(
-            sa.update(ApiKey)
-            .where(ApiKey.id == api_key.id,
-                   sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= now - LAST_USED_RESOLUTION))
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await session.execute(_NOTE_USE, {"key_id": api_key.id, "now": now,
+                                          "used_before": now - LAST_USED_RESOLUTION})
         set_committed_value(api_key, "last_used_at", now)  # written above; nothing left to flush
     return api_key

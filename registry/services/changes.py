@@ -17,6 +17,7 @@ Nothing can forget it: services call `record_change` for every record they write
 change, and the `before_commit` hook writes the queue for every session.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -113,17 +114,20 @@ def queued_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID)
     return None
 
 
+_LATEST_CHANGE = (
+    sa.select(ChangeLog.version, ChangeLog.data)
+    .where(ChangeLog.entity_type == sa.bindparam("kind"), ChangeLog.entity_id == sa.bindparam("entity_id"))
+    .order_by(ChangeLog.id.desc())
+    .limit(1)
+)
+
+
 async def latest_change(session: AsyncSession, kind: ChangeKind, entity_id: uuid.UUID) -> tuple[int, dict] | None:
     """(version, snapshot) of the newest change of a record, counting changes not yet committed."""
     queued = queued_change(session, kind, entity_id)
     if queued is not None:
         return queued
-    row = (await session.execute(
-        sa.select(ChangeLog.version, ChangeLog.data)
-        .where(ChangeLog.entity_type == kind, ChangeLog.entity_id == entity_id)
-        .order_by(ChangeLog.id.desc())
-        .limit(1)
-    )).first()
+    row = (await session.execute(_LATEST_CHANGE, {"kind": kind, "entity_id": entity_id})).first()
     return None if row is None else (row.version, row.data)
 
 
@@ -155,18 +159,24 @@ def _write_queued_changes(session: Session) -> None:
         return
     session.flush()  # every other write first: nothing may wait on a row lock while holding FEED_LOCK
     rows = [change.row() for change in session.info.pop(_QUEUE)]
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(sa.insert(ChangeLog), rows)
-        return
+    session.execute(_change_log_insert(session.get_bind().dialect.name == "postgresql", tuple(rows[0])), rows)
+
+
+@functools.cache
+def _change_log_insert(on_postgresql: bool, columns: tuple[str, ...]) -> sa.Insert:
+    """The INSERT of the queued rows' `columns`, built once (SQLAlchemy then keys its compiled
+    form once rather than on every commit)."""
+    table = ChangeLog.__table__
+    if not on_postgresql:
+        return sa.insert(table)
     # The INSERT takes FEED_LOCK itself, before its rows get their ids: its subquery is evaluated
     # first (PostgreSQL neither flattens nor drops a subquery holding a volatile function). A
     # lock taken by a statement of its own would be held one more round trip until the COMMIT,
     # and under load that round trip waits for the event loop: the queue of writers waiting for
     # FEED_LOCK was what limited single upserts (bench/README.md, "Writes").
-    table = ChangeLog.__table__
     locked = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(FEED_LOCK, sa.BigInteger)).label("feed")).subquery()
-    values = sa.select(*(sa.bindparam(name, type_=table.c[name].type) for name in rows[0])).select_from(locked)
-    session.execute(sa.insert(table).from_select(list(rows[0]), values), rows)
+    values = sa.select(*(sa.bindparam(name, type_=table.c[name].type) for name in columns)).select_from(locked)
+    return sa.insert(table).from_select(list(columns), values)
 
 
 @event.listens_for(Session, "after_transaction_end")

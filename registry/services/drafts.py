@@ -10,13 +10,14 @@
 (what is checked, which errors, which rows, snapshots and change-log rows) exist once.
 """
 
+import copy
 import functools
 import json
 import re
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,23 +145,38 @@ async def delete_owned_rows(session: AsyncSession, spec: EntitySpec, entity_id: 
                              fields: Collection[str]) -> None:
     """Delete the rows that hold these input fields of the record: relationship rows with their
     citations, its own citations, aliases, identifiers, tags, and its search entries."""
+    owner = {"owner": entity_id}
     for relation in spec.relations:
-        if relation.field not in fields:
-            continue
-        owned = sa.select(relation.model.id).where(getattr(relation.model, relation.parent_column) == entity_id)
-        await session.execute(
-            sa.delete(Citation).where(Citation.subject_type == relation.entity_type, Citation.subject_id.in_(owned))
-        )
-        await session.execute(
-            sa.delete(relation.model).where(getattr(relation.model, relation.parent_column) == entity_id)
-        )
+        if relation.field in fields:
+            for statement in _delete_relation_rows(relation.model, relation.parent_column, relation.entity_type):
+                await session.execute(statement, owner)
     tables = [table for name, table in _COLLECTION_TABLES.items() if name in fields]
     if _indexed_for_search(spec, fields):
         tables.append(SearchEntry)
     for table in tables:
-        await session.execute(
-            sa.delete(table).where(table.subject_type == spec.entity_type, table.subject_id == entity_id)
-        )
+        await session.execute(_delete_owned(table, spec.entity_type), owner)
+
+
+# Built once per table, the owner's id a parameter (see `_insert`); on the tables (Core): the
+# write path loads no objects of these tables that an ORM DELETE would have to keep in step.
+@functools.cache
+def _delete_relation_rows(
+    model: type[SQLModel], parent_column: str, entity_type: EntityType
+) -> tuple[sa.Delete, sa.Delete]:
+    """The DELETEs of the owner's relationship rows in `model`: their citations first."""
+    rows, citations = model.__table__, Citation.__table__
+    owned = sa.select(rows.c.id).where(rows.c[parent_column] == sa.bindparam("owner"))
+    return (
+        sa.delete(citations).where(citations.c.subject_type == entity_type, citations.c.subject_id.in_(owned)),
+        sa.delete(rows).where(rows.c[parent_column] == sa.bindparam("owner")),
+    )
+
+
+@functools.cache
+def _delete_owned(model: type[SQLModel], entity_type: EntityType) -> sa.Delete:
+    table = model.__table__
+    return sa.delete(table).where(table.c.subject_type == entity_type,
+                                  table.c.subject_id == sa.bindparam("owner"))
 
 
 def every_field(spec: EntitySpec) -> frozenset[str]:
@@ -300,37 +316,56 @@ class Wanted:
         for _, identifier in draft.identifiers_to_check:
             self.identifiers[draft.spec.entity_type].add((identifier.scheme, identifier.value))
 
-    def branches(self) -> list[sa.Select]:
-        """SELECTs of (kind, key, detail, found), all text: one per table and IN list of keys."""
-        no_detail = sa.cast(sa.null(), sa.String)
-        branches: list[sa.Select] = []
+    def branches(self) -> list[tuple[sa.Select, str, list]]:
+        """(SELECT of (kind, key, detail, found), its parameter, the keys it takes): one per table
+        and IN list of keys. The SELECTs are built once per process (`_branch`): their keys are
+        parameters, so SQLAlchemy neither builds nor compiles them again for each write."""
+        branches = []
 
-        def branch(kind: str, keys: set, columns: Callable[[], tuple], where: Callable[[list], Any]) -> None:
+        def branch(what: str, of: Any, keys: set) -> None:
             ordered = sorted(keys)
-            for start in range(0, len(ordered), _KEYS_PER_BRANCH):
-                branches.append(sa.select(sa.literal_column(f"'{kind}'").label("kind"), *columns())
-                                .where(where(ordered[start:start + _KEYS_PER_BRANCH])))
+            for chunk, start in enumerate(range(0, len(ordered), _KEYS_PER_BRANCH)):
+                statement, parameter = _branch(what, of, chunk)
+                branches.append((statement, parameter, ordered[start:start + _KEYS_PER_BRANCH]))
 
         for target, keys in self.refs.items():
-            if target is Country:
-                branch("ref country", keys, lambda: (Country.code, no_detail, Country.code),
-                       lambda part: Country.code.in_(part))
-            else:
-                branch(f"ref {target.__tablename__}", keys,
-                       lambda t=target: (t.slug, no_detail, sa.cast(t.id, sa.String)),
-                       lambda part, t=target: sa.and_(t.slug.in_(part), t.deleted_at.is_(None)))
+            branch("ref", target, keys)
         for model, slugs in self.slugs.items():
-            branch(f"slug {model.__tablename__}", slugs,
-                   lambda m=model: (m.slug, sa.case((m.deleted_at.is_(None), "live"), else_="deleted"),
-                                    sa.cast(m.id, sa.String)),
-                   lambda part, m=model: m.slug.in_(part))
-        identifier = ExternalIdentifier
+            branch("slug", model, slugs)
         for entity_type, pairs in self.identifiers.items():
-            branch(f"identifier {entity_type}", pairs,
-                   lambda: (identifier.scheme, identifier.value, sa.cast(identifier.subject_id, sa.String)),
-                   lambda part, e=entity_type: sa.and_(identifier.subject_type == e,
-                                                       sa.tuple_(identifier.scheme, identifier.value).in_(part)))
+            branch("identifier", entity_type, pairs)
         return branches
+
+
+_NO_DETAIL = sa.cast(sa.null(), sa.String)
+
+
+@functools.cache
+def _branch(what: str, of: type[SQLModel] | EntityType, chunk: int) -> tuple[sa.Select, str]:
+    """The look-up of `what` ("ref", "slug" or "identifier") in `of` (a model, or the entity type
+    whose identifiers are looked up) for the `chunk`-th IN list of keys, and that list's parameter."""
+    name = str(of) if what == "identifier" else of.__tablename__
+    keys = sa.bindparam(f"{what}_{name}_{chunk}", expanding=True)
+    if what == "ref" and of is Country:
+        columns, where = (Country.code, _NO_DETAIL, Country.code), Country.code.in_(keys)
+    elif what == "ref":
+        columns = (of.slug, _NO_DETAIL, sa.cast(of.id, sa.String))
+        where = sa.and_(of.slug.in_(keys), of.deleted_at.is_(None))
+    elif what == "slug":
+        columns = (of.slug, sa.case((of.deleted_at.is_(None), "live"), else_="deleted"), sa.cast(of.id, sa.String))
+        where = of.slug.in_(keys)
+    else:
+        identifier = ExternalIdentifier
+        columns = (identifier.scheme, identifier.value, sa.cast(identifier.subject_id, sa.String))
+        where = sa.and_(identifier.subject_type == of, sa.tuple_(identifier.scheme, identifier.value).in_(keys))
+    return sa.select(sa.literal_column(f"'{what} {name}'").label("kind"), *columns).where(where), keys.key
+
+
+@functools.lru_cache(maxsize=256)
+def _union(branches: tuple[sa.Select, ...]) -> sa.Select:
+    """One statement of these branches, built once per combination (writes of one kind of record
+    look up the same few, so SQLAlchemy keys the statement once)."""
+    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
 
 
 async def look_up(session: AsyncSession, wanted: Wanted) -> dict[_LookupKey, Any]:
@@ -339,8 +374,9 @@ async def look_up(session: AsyncSession, wanted: Wanted) -> dict[_LookupKey, Any
     branches = wanted.branches()
     for start in range(0, len(branches), _BRANCHES_PER_STATEMENT):
         part = branches[start:start + _BRANCHES_PER_STATEMENT]
-        statement = part[0] if len(part) == 1 else sa.union_all(*part)
-        for kind, key, detail, found in (await session.execute(statement)).all():
+        statement = _union(tuple(statement for statement, _, _ in part))
+        keys = {parameter: keys for _, parameter, keys in part}
+        for kind, key, detail, found in (await session.execute(statement, keys)).all():
             what, _, name = kind.partition(" ")
             if what == "ref":
                 known[what, name, key] = found if name == "country" else uuid.UUID(found)
@@ -453,7 +489,7 @@ async def store(session: AsyncSession, drafts: Sequence[Draft], author: Author) 
             rows_by_table[table] += rows
     for table, rows in rows_by_table.items():
         if rows:
-            await session.execute(sa.insert(table), rows)
+            await session.execute(_insert(table), rows)
     await insert_entries(session, [row for draft in drafts for row in draft.search_rows or ()])
     return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
 
@@ -468,26 +504,59 @@ async def _insert_new_records(session: AsyncSession, drafts: Sequence[Draft]) ->
     by_table: dict[Any, list[Draft]] = defaultdict(list)
     for draft in drafts:
         by_table[draft.spec.model.__table__].append(draft)
-    order = {table: i for i, table in enumerate(SQLModel.metadata.sorted_tables)}
     now = utcnow()
-    for table in sorted(by_table, key=order.__getitem__):
+    for table in sorted(by_table, key=_table_order().__getitem__):
         group = by_table[table]
         model = group[0].spec.model
         rows = [{**_model_defaults(model), "id": draft.entity_id, "slug": draft.slug, "version": draft.version,
                  "created_at": now, "updated_at": now, **draft.columns} for draft in group]
-        inserted = await session.scalars(sa.insert(model).returning(model, sort_by_parameter_order=True), rows)
+        inserted = await session.scalars(_insert_returning(model), rows)
         for draft, entity in zip(group, inserted.all(), strict=True):
             draft.entity = entity
 
 
-def _model_defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """The model's own defaults for columns an input does not set (its table has none of its own)."""
-    return {name: info.get_default(call_default_factory=True) for name, info in _optional_fields(model)}
+# Statements whose shape is the table's alone are built once: SQLAlchemy then finds each one's
+# compiled form by a cache key it has computed already, rather than building and keying it anew.
+@functools.cache
+def _insert(model: type[SQLModel]) -> sa.Insert:
+    """The table's plain INSERT: Core's, as these rows need nothing from the ORM (no objects,
+    no generated keys back), whose bulk INSERT would sort and collect them again."""
+    return sa.insert(model.__table__)
 
 
 @functools.cache
-def _optional_fields(model: type[SQLModel]) -> tuple[tuple[str, Any], ...]:
-    return tuple((name, info) for name, info in model.model_fields.items() if not info.is_required())
+def _insert_returning(model: type[SQLModel]) -> sa.Insert:
+    return sa.insert(model).returning(model, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _table_order() -> dict[sa.Table, int]:
+    return {table: i for i, table in enumerate(SQLModel.metadata.sorted_tables)}
+
+
+# The columns `_insert_new_records` sets for every new record whatever the model says.
+_SET_FOR_EVERY_RECORD = frozenset({"id", "slug", "version", "created_at", "updated_at"})
+
+
+def _model_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The model's own defaults for columns an input does not set (its table has none of its own)."""
+    shared, made = _defaults(model)
+    return {**shared, **{name: info.get_default(call_default_factory=True) for name, info in made}}
+
+
+@functools.cache
+def _defaults(model: type[SQLModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
+    """The defaults every new record may share (immutable: a copy would be the same object), and
+    the fields whose default is made afresh for each (a factory, or a mutable value)."""
+    shared, made = {}, []
+    for name, info in model.model_fields.items():
+        if info.is_required() or name in _SET_FOR_EVERY_RECORD:
+            continue
+        if info.default_factory is None and copy.deepcopy(info.default) is info.default:
+            shared[name] = info.default
+        else:
+            made.append((name, info))
+    return shared, tuple(made)
 
 
 _ACTIONS = {SaveOutcome.CREATED: ChangeAction.CREATE, SaveOutcome.UPDATED: ChangeAction.UPDATE,

@@ -10,6 +10,7 @@ again is a no-op (no version bump, no log row). Every refusal raises ServiceErro
 problem, before anything is written.
 """
 
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -17,9 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
-from ..models import ChangeAction, ChangeLog, ExternalIdentifier
+from ..models import ChangeAction, ChangeKind, ChangeLog, ExternalIdentifier
 from ..models.base import utcnow
+from ..models.enums import EntityType
 from .changes import Author, latest_change, queued_change, record_change
 from .drafts import (
     delete_owned_rows,
@@ -56,15 +59,9 @@ async def _identifier_holder(
 ) -> tuple[Any, dict[str, Any] | None] | None:
     """The live record of `spec`'s kind carrying `identifier` (only live records carry one), read
     fresh and locked, with its latest logged snapshot: one statement."""
-    latest = (sa.select(ChangeLog.data)
-              .where(ChangeLog.entity_type == spec.kind, ChangeLog.entity_id == spec.model.id)
-              .order_by(ChangeLog.id.desc()).limit(1).scalar_subquery())
     row = (await session.execute(
-        sa.select(spec.model, latest)
-        .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == spec.model.id,
-                                          ExternalIdentifier.subject_type == spec.entity_type))
-        .where(ExternalIdentifier.scheme == identifier.scheme, ExternalIdentifier.value == identifier.value)
-        .with_for_update(of=spec.model).execution_options(populate_existing=True)
+        _identifier_holder_statement(spec.model, spec.entity_type, spec.kind),
+        {"scheme": identifier.scheme, "value": identifier.value},
     )).first()
     if row is None:
         return None
@@ -73,12 +70,36 @@ async def _identifier_holder(
     return entity, queued[1] if queued is not None else logged
 
 
-async def _locked(session: AsyncSession, spec: EntitySpec, condition: sa.ColumnElement[bool]) -> Any:
-    """The record, read fresh and locked until the transaction ends (PostgreSQL; SQLite has one
-    writer at a time): a concurrent writer waits here and then sees this one's version."""
-    return await session.scalar(
-        sa.select(spec.model).where(condition).with_for_update().execution_options(populate_existing=True)
+@functools.cache
+def _identifier_holder_statement(
+    model: type[SQLModel], entity_type: EntityType, kind: ChangeKind
+) -> sa.Select:
+    """Built once per kind of record (the identifier is its parameters): SQLAlchemy keys its
+    compiled form once, rather than building and keying the statement on every upsert."""
+    latest = (sa.select(ChangeLog.data)
+              .where(ChangeLog.entity_type == kind, ChangeLog.entity_id == model.id)
+              .order_by(ChangeLog.id.desc()).limit(1).scalar_subquery())
+    return (
+        sa.select(model, latest)
+        .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == model.id,
+                                          ExternalIdentifier.subject_type == entity_type))
+        .where(ExternalIdentifier.scheme == sa.bindparam("scheme"),
+               ExternalIdentifier.value == sa.bindparam("value"))
+        .with_for_update(of=model).execution_options(populate_existing=True)
     )
+
+
+async def _locked(session: AsyncSession, spec: EntitySpec, column: str, value: Any) -> Any:
+    """The record whose `column` ("id" or "slug") is `value`, read fresh and locked until the
+    transaction ends (PostgreSQL; SQLite has one writer at a time): a concurrent writer waits
+    here and then sees this one's version."""
+    return await session.scalar(_locked_statement(spec.model, column), {"value": value})
+
+
+@functools.cache
+def _locked_statement(model: type[SQLModel], column: str) -> sa.Select:
+    return (sa.select(model).where(getattr(model, column) == sa.bindparam("value"))
+            .with_for_update().execution_options(populate_existing=True))
 
 
 def _expect_version(entity: Any, expected_version: int | None) -> None:
@@ -87,7 +108,7 @@ def _expect_version(entity: Any, expected_version: int | None) -> None:
 
 
 async def _existing(session: AsyncSession, spec: EntitySpec, entity_id: uuid.UUID, expected_version: int | None) -> Any:
-    entity = await _locked(session, spec, spec.model.id == entity_id)
+    entity = await _locked(session, spec, "id", entity_id)
     if entity is None:
         raise ServiceError.single("id", ErrorCode.NOT_FOUND, f"no {spec.entity_type} with id {entity_id}")
     _expect_version(entity, expected_version)
@@ -129,7 +150,7 @@ async def save(session: AsyncSession, spec: EntitySpec, slug: str, data: EntityI
 
     A deleted record of that slug is restored. Raises ServiceError listing every problem; the
     caller's transaction then rolls back."""
-    entity = await _locked(session, spec, spec.model.slug == slug)
+    entity = await _locked(session, spec, "slug", slug)
     return await _write(session, spec, entity, slug, data, author)
 
 

@@ -27,6 +27,13 @@ _INSERT_BATCH = 1000
 _NAMES = (SearchField.NAME, SearchField.ALIAS)
 
 
+# Built once, as every write indexes its record: SQLAlchemy keys their compiled forms once. On
+# the tables (Core), not the models: the ORM's bulk INSERT would only sort and collect the rows again.
+_INSERT_ENTRIES = sa.insert(SearchEntry.__table__)
+_INSERT_NEW_TERMS = {on_postgresql: dialect.insert(SearchTerm.__table__).on_conflict_do_nothing()
+                     for on_postgresql, dialect in ((True, postgresql), (False, sqlite))}
+
+
 def term_ends(term: str) -> str:
     return term[:2] + term[-2:]
 
@@ -53,16 +60,16 @@ async def _add_terms(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     terms = sorted({term for row in rows for term in row["terms"].split() if len(term) <= MAX_TERM_LENGTH})
     if not terms:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = _INSERT_NEW_TERMS[session.get_bind().dialect.name == "postgresql"]
     for start in range(0, len(terms), _INSERT_BATCH):
         batch = [{"term": term, "ends": term_ends(term)} for term in terms[start:start + _INSERT_BATCH]]
-        await session.execute(dialect.insert(SearchTerm).on_conflict_do_nothing(), batch)
+        await session.execute(statement, batch)
 
 
 async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert search entries (the record's old ones already deleted) and add their stems."""
     for start in range(0, len(rows), _INSERT_BATCH):
-        await session.execute(sa.insert(SearchEntry), rows[start:start + _INSERT_BATCH])
+        await session.execute(_INSERT_ENTRIES, rows[start:start + _INSERT_BATCH])
     await _add_terms(session, rows)
 
 

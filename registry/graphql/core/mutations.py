@@ -8,6 +8,7 @@ refusal (a ServiceError, or a unique constraint a concurrent writer won) becomes
 "participants.0.organization" of the input is ["input", "participants", 0, "organization"].
 """
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -121,9 +122,14 @@ async def load_records(info: Info, entities: Sequence[Any], node_types: Sequence
         ids_by_type[node_type].append(entity.id)
     built: dict[uuid.UUID, Any] = {}
     for node_type, ids in ids_by_type.items():  # one statement per kind, not per record
-        table = node_type.MODEL.__table__
-        for row in await info.context.fetch(sa.select(table).where(table.c.id.in_(ids))):
+        for row in await info.context.fetch(_records_by_id(node_type.MODEL.__table__), {"ids": ids}):
             built[row["id"]] = build(node_type, row)
     records = [built[entity.id] for entity in entities]
     await prefetch(info, records, selections_under(info.selected_fields[0].selections, *path))
     return records
+
+
+@functools.cache
+def _records_by_id(table: sa.Table) -> sa.Select:
+    """Built once per table (the ids are its parameter): SQLAlchemy keys its compiled form once."""
+    return sa.select(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
