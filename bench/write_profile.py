@@ -1,6 +1,6 @@
 """Statements and Python calls per write, in-process, with bench/writes.py's request shapes.
 
-    python -m bench.write_profile [--database postgres|sqlite] [--url URL] [--bulk-size 500]
+    python -m bench.write_profile [--database postgres|sqlite] [--url URL] [--bulk-size 500] [--cpu 200]
 
 On a database it recreates (default: the benchmark's, emptied: run it before `make bench`, not
 during), with one source and the seed's countries: a W1 single upsert that creates a record,
@@ -8,14 +8,18 @@ the same upsert again that updates it, and a W2 bulkUpsert of new organizations,
 straight to the app (`bench/asgi.py`) with an API key. Printed per request: SQL statements
 (`registry.db.StatementLog`, counted on the app's engine, the API key check included) and
 function calls under cProfile, each also per record. Both are deterministic: compare them
-between commits; time only on an idle machine (`make bench`).
+between commits; time only on an idle machine (`make bench`). `--cpu N` adds the process CPU time
+per request over N W1 upserts (each key created, then updated) and N / 50 W2 batches, sent one
+after another without the profiler: a rough figure (the database's CPU is not in it), for an
+idle machine only.
 """
 
 import argparse
 import asyncio
-import json
 import cProfile
+import json
 import pstats
+import time
 
 from asgi_lifespan import LifespanManager
 
@@ -69,7 +73,17 @@ async def _measure(app, engine, request: HttpRequest) -> tuple[int, int]:
     return statements, pstats.Stats(profiler).total_calls
 
 
-async def _profile(url: str, bulk_size: int) -> None:
+async def _cpu_per_request(app, requests: list[HttpRequest]) -> float:
+    """Milliseconds of this process's CPU per request, sent one after another."""
+    started = time.process_time()
+    for request in requests:
+        status, body = await send_to_app(app, request)
+        if status != 200 or b'"userErrors":[{' in body:
+            raise SystemExit(f"HTTP {status}: {body[:300]!r}")
+    return (time.process_time() - started) * 1000 / len(requests)
+
+
+async def _profile(url: str, bulk_size: int, cpu_requests: int) -> None:
     await _prepare(url)
     requests = await writes.build_writes(url)
     single, bulk = requests["W1-upsert"][0], requests["W2-bulk"][0]
@@ -88,6 +102,12 @@ async def _profile(url: str, bulk_size: int) -> None:
             statements, calls = await _measure(app, engine, request)
             print(f"{name:<22} {statements:6,} statements ({statements / records:7.2f} a record), "
                   f"{calls:10,} calls ({calls / records:9,.0f} a record)")
+        if cpu_requests:
+            upserts = [_filled(single, f"cpu-{i // 2}", i) for i in range(cpu_requests)]
+            batches = [_filled(bulk, f"cpu-{i}", 0) for i in range(max(1, cpu_requests // 50))]
+            print(f"W1-upsert: {await _cpu_per_request(app, upserts):.1f} ms of CPU a request "
+                  f"({len(upserts)} in turn); W2-bulk: {await _cpu_per_request(app, batches):.0f} ms a batch "
+                  f"of {writes.BULK_SIZE} ({len(batches)} in turn)")
 
 
 def _resized(request: HttpRequest, size: int) -> HttpRequest:
@@ -101,11 +121,12 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--url", help="database URL (default: the benchmark's; it is recreated)")
     parser.add_argument("--bulk-size", type=int, default=writes.BULK_SIZE)
+    parser.add_argument("--cpu", type=int, default=0, metavar="N", help="also time N upserts' CPU (idle machine)")
     options = parser.parse_args()
     url = bench_database_url(options.database, options.url)
     recreate_database(url)
     migrate.upgrade(url)
-    asyncio.run(_profile(url, options.bulk_size))
+    asyncio.run(_profile(url, options.bulk_size, options.cpu))
 
 
 if __name__ == "__main__":
