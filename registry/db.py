@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
@@ -164,11 +165,18 @@ class StatementLog:
         self._engine = engine.sync_engine
         self._statements: list[str] = []
         self._driver_connections: set[Any] = set()
+        # SQLAlchemy runs an executemany through asyncpg's `executemany`, which asyncpg logs too
+        self._logged_twice: Counter[str] = Counter()
 
-    def _executed(self, _connection, _cursor, statement: str, *_args) -> None:
+    def _executed(self, connection, _cursor, statement: str, _parameters, _context, executemany: bool) -> None:
         self._statements.append(statement)
+        if executemany and connection.connection.driver_connection in self._driver_connections:
+            self._logged_twice[statement] += 1
 
     def _driver_executed(self, query: Any) -> None:
+        if self._logged_twice[query.query] > 0:
+            self._logged_twice[query.query] -= 1
+            return
         self._statements.append(query.query)
 
     def _checked_out(self, _dbapi_connection, _record, proxy) -> None:

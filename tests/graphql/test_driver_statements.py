@@ -88,6 +88,18 @@ async def test_statement_log_counts_driver_statements(postgres_engine):
     assert statements.count(prepared.sql) == 2 and len(statements) == 3, statements
 
 
+async def test_the_statement_log_counts_an_executemany_once(postgres_engine):
+    """SQLAlchemy runs it through asyncpg's `executemany`, which asyncpg's query logger sees too."""
+    table = sa.table("many", sa.column("n"))
+    with StatementLog(postgres_engine) as log:
+        async with postgres_engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+            await connection.execute(sa.text("CREATE TEMPORARY TABLE many (n int)"))
+            await connection.execute(sa.insert(table), [{"n": 1}, {"n": 2}])
+            await connection.execute(sa.insert(table), [{"n": 3}, {"n": 4}])
+        statements = await log.settled()
+    assert len(statements) == 3 and statements[1] == statements[2], statements
+
+
 async def test_a_connection_lost_under_a_driver_statement_is_not_reused(postgres_engine):
     statement = _by_key(metadata.tables["country"], "code", "postgresql")
     url = postgres_engine.url
