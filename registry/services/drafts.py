@@ -54,16 +54,20 @@ def _ref_column(name: str, target: type[SQLModel]) -> str:
 
 def _canonical(slug: str, data: EntityIn) -> dict[str, Any]:
     """The record as a JSON value with collections sorted: equal content gives an equal value."""
+    return {"slug": slug, **_sorted_lists(data.model_dump(mode="json"))}
 
-    def normalise(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: normalise(v) for k, v in value.items()}
-        if isinstance(value, list):
-            items = [normalise(v) for v in value]
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-        return value
 
-    return {"slug": slug, **normalise(data.model_dump(mode="json"))}
+_JSON_TEXT = functools.partial(json.dumps, sort_keys=True)
+_NESTED = (dict, list)
+
+
+def _sorted_lists(value: Any) -> Any:
+    """`value` (a JSON value) with every list in it sorted by its items' JSON text. Scalars are not
+    walked into and short lists not sorted: a bulk of 500 records spent an eighth of its time here."""
+    if isinstance(value, dict):
+        return {key: _sorted_lists(item) if isinstance(item, _NESTED) else item for key, item in value.items()}
+    items = [_sorted_lists(item) if isinstance(item, _NESTED) else item for item in value]
+    return sorted(items, key=_JSON_TEXT) if len(items) > 1 else items
 
 
 @dataclass(frozen=True, slots=True, eq=False)
