@@ -66,7 +66,7 @@ class Reads:
     async def fetch(
         self, statement: sa.Select, parameters: dict[str, Any] | None = None, *, varied: bool = False
     ) -> Sequence[RowMapping]:
-        """The rows of `statement`; `varied`: it takes one of many shapes (see _VARIED_STATEMENTS)."""
+        """The rows of `statement`; `varied`: it takes one of many shapes (see VARIED_STATEMENTS_CACHED)."""
         options = _VARIED_OPTIONS if varied else None
         async with self._lock:
             connection = await self._connected()
