@@ -104,6 +104,25 @@ async def test_partial_update_keeps_left_out_fields_and_normalises_strings(clien
     }
 
 
+async def test_an_explicit_null_clears_a_field_where_leaving_it_out_keeps_it(client, keys):
+    """Inputs reach the services as plain dicts (write_inputs.plain_fields): a null is kept, at the
+    top and in nested rows, and a field left out is absent."""
+    ops = operations("Organization")
+    created = await written(client, keys["writer"], ops["create"], input={
+        "name": "Acme", "kind": "COMPANY", "country": "BY", "city": "Minsk",
+        "citations": [{"source": "test-source", "excerpt": "a test statement", "locator": "p. 2"}],
+    })
+    await written(client, keys["writer"], ops["update"], id=created["id"], version=1, input={
+        "city": None, "citations": [{"source": "test-source", "excerpt": "a test statement", "locator": None}],
+    })
+    query = """query ($id: ID!) { node(id: $id) { ... on Organization {
+        name city country { code } citations { excerpt locator } } } }"""
+    assert (await gql(client, query, id=created["id"]))["node"] == {
+        "name": "Acme", "city": None, "country": {"code": "BY"},
+        "citations": [{"excerpt": "a test statement", "locator": None}],
+    }
+
+
 async def test_relationship_rows_are_editable_and_answered_with_the_record(client, keys):
     key = keys["writer"]
     org = await written(client, key, operations("Organization")["create"],
