@@ -353,8 +353,9 @@ def _branch(
     whose identifiers are looked up) for the `chunk`-th IN list of keys, and its parameters from
     the keys."""
     name = str(of) if what == "identifier" else of.__tablename__
-    keys = sa.bindparam(f"{what}_{name}_{chunk}", expanding=True)
-    by_keys = functools.partial(_parameters, keys.key)
+    parameter = f"{what}_{name}_{chunk}"
+    keys = sa.bindparam(parameter, expanding=True)
+    by_keys = functools.partial(_parameters, parameter)
     if what == "ref" and of is Country:
         columns, where = (Country.code, _NO_DETAIL, Country.code), Country.code.in_(keys)
     elif what == "ref":
@@ -370,10 +371,11 @@ def _branch(
         # statistics, planned as 500 index scans (~100 ms). With several schemes the rows may
         # pair a scheme with another's value: true facts too, found by nobody.
         identifier = ExternalIdentifier
-        values = sa.bindparam(f"{keys.key}_values", expanding=True)
+        schemes = sa.bindparam(f"{parameter}_schemes", expanding=True)
+        values = sa.bindparam(f"{parameter}_values", expanding=True)
         columns = (identifier.scheme, identifier.value, sa.cast(identifier.subject_id, sa.String))
-        where = sa.and_(identifier.subject_type == of, identifier.scheme.in_(keys), identifier.value.in_(values))
-        by_keys = functools.partial(_identifier_parameters, keys.key, values.key)
+        where = sa.and_(identifier.subject_type == of, identifier.scheme.in_(schemes), identifier.value.in_(values))
+        by_keys = functools.partial(_identifier_parameters, schemes.key, values.key)
     return sa.select(sa.literal_column(f"'{what} {name}'").label("kind"), *columns).where(where), by_keys
 
 
