@@ -1,9 +1,10 @@
 """Async engine and sessions. One engine per process; sessions per request or command."""
 
 import asyncio
+import functools
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Self
 
 import asyncpg
@@ -11,10 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
 
 __all__ = [
-    "DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "is_database_outage",
-    "is_sqlite",
+    "DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "execute_fixed",
+    "is_database_outage", "is_sqlite",
 ]
 
 
@@ -119,21 +122,26 @@ def is_database_outage(error: BaseException) -> bool:
 
 
 class DriverStatement:
-    """A fixed SELECT compiled once, run on asyncpg's own connection.
+    """A fixed statement compiled once, run on asyncpg's own connection.
 
     SQLAlchemy's execution layer (execution context, parameter and result wrapping, the greenlet
     hop) costs about 300 µs of CPU per statement, where asyncpg's own `fetch` of the same
     statement costs about 80 µs: with nine statements, a fifth of a record's detail page. For the
-    statements the read path builds once per process (the loaders'), the SQL text and parameter
-    order are worked out once here, and parameters go through their bind type's processor as
-    SQLAlchemy would do. Rows are asyncpg's records, read by column name, with values as the
-    driver decodes them: SQLAlchemy's result processors are not applied. In this schema only
-    enum columns have one (a stored value becomes its member), and the loaders' rows go to
-    `build`, which does that itself; turning every record into a processed dict was 8% of a
-    page's time."""
+    statements built once per process (the read path's loaders', the write path's, see
+    `execute_fixed`), the SQL text and parameter order are worked out once here, and parameters
+    go through their bind type's processor as SQLAlchemy would do. Rows are asyncpg's records,
+    read by column name or position, with values as the driver decodes them: SQLAlchemy's result
+    processors are not applied. In this schema only enum columns have one (a stored value becomes
+    its member), and the loaders' rows go to `build`, which does that itself; turning every
+    record into a processed dict was 8% of a page's time.
 
-    def __init__(self, statement: sa.Select, dialect: Dialect):
-        compiled = statement.compile(dialect=dialect)
+    `column_keys`: for an INSERT whose values are its parameters, the columns given (as
+    SQLAlchemy's executemany takes them from the first row)."""
+
+    def __init__(self, statement: sa.Executable, dialect: Dialect, column_keys: Sequence[str] | None = None):
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+        if compiled.post_compile_params or compiled.literal_execute_params:  # rendered per execution
+            raise ValueError("a statement with expanding parameters cannot be compiled once")
         self.sql = compiled.string
         fixed = compiled.params  # values bound into the statement itself (e.g. an enum constant)
         self._parameters = [
@@ -151,6 +159,50 @@ class DriverStatement:
     async def fetch(self, connection: Any, parameters: Mapping[str, Any]) -> list[Any]:
         """asyncpg records; `connection` is asyncpg's (`(await c.get_raw_connection()).driver_connection`)."""
         return await connection.fetch(self.sql, *self.arguments(parameters))
+
+    async def execute_many(self, connection: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        await connection.executemany(self.sql, [self.arguments(row) for row in rows])
+
+
+# Bounded: the write path has few fixed statements, but a batch's look-up may union any of its branches
+@functools.lru_cache(maxsize=512)
+def _driver_statement(statement: sa.Executable, dialect: Dialect, keys: tuple[str, ...]) -> DriverStatement:
+    return DriverStatement(statement, dialect, keys if isinstance(statement, sa.Insert) else None)
+
+
+def execute_fixed(
+    session: Session, statement: sa.Executable, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> Sequence[Any]:
+    """Run `statement`, built once per process (never one built per write: each shape is kept),
+    in the session's transaction, with one set of parameters (its rows are returned) or several
+    (an executemany: nothing is returned). From async code:
+    `await session.run_sync(execute_fixed, statement, parameters)`.
+
+    On asyncpg it runs on the driver's own connection (`DriverStatement`) once SQLAlchemy has
+    begun the transaction there; otherwise, and for the transaction's first statement, through
+    SQLAlchemy. Rows are read by column position or name. As through SQLAlchemy, pending ORM
+    changes are flushed first and a constraint violation raises `IntegrityError`."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    many = not isinstance(parameters, Mapping)
+    if connection.dialect.driver == "asyncpg" and driver.is_in_transaction():
+        prepared = _driver_statement(statement, connection.dialect, tuple(parameters[0] if many else parameters))
+        try:
+            if many:
+                await_(prepared.execute_many(driver, parameters))
+                return []
+            return await_(prepared.fetch(driver, parameters))
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise sa.exc.IntegrityError(prepared.sql, None, error) from error
+        except BaseException as error:
+            # as in `Reads.fetch_prepared`: SQLAlchemy never saw this statement fail
+            if driver.is_closed() or not isinstance(error, asyncpg.PostgresError):
+                connection.invalidate()
+            raise
+    result = session.execute(statement, parameters)
+    return [] if many or not getattr(result, "returns_rows", True) else result.all()
 
 
 class StatementLog:

@@ -28,6 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from ..db import execute_fixed
 from ..models import ChangeAction, ChangeKind, ChangeLog, Country
 from ..models.base import EntityMixin, utcnow
 
@@ -159,7 +160,7 @@ def _write_queued_changes(session: Session) -> None:
         return
     session.flush()  # every other write first: nothing may wait on a row lock while holding FEED_LOCK
     rows = [change.row() for change in session.info.pop(_QUEUE)]
-    session.execute(_change_log_insert(session.get_bind().dialect.name == "postgresql", tuple(rows[0])), rows)
+    execute_fixed(session, _change_log_insert(session.get_bind().dialect.name == "postgresql", tuple(rows[0])), rows)
 
 
 @functools.cache

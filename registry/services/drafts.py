@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from ..db import execute_fixed
 from ..models import Alias, ChangeAction, Citation, Country, ExternalIdentifier, SearchEntry, Source, Tag
 from ..models.base import utcnow
 from ..models.enums import EntityType
@@ -343,6 +344,7 @@ class Wanted:
 
 
 _NO_DETAIL = sa.cast(sa.null(), sa.String)
+_TEXT_ARRAY = postgresql.ARRAY(sa.String)
 
 
 @functools.cache
@@ -357,15 +359,18 @@ def _branch(
     kind = sa.literal_column(f"'{what} {name}'").label("kind")
     if what == "identifier":
         return _identifier_branch(of, parameter, kind, on_postgresql)
-    keys = sa.bindparam(parameter, expanding=True)
+    key = Country.code if what == "ref" and of is Country else of.slug
+    # PostgreSQL takes the keys as one array (a fixed statement, see registry.db.execute_fixed)
+    has_key = (key == sa.any_(sa.bindparam(parameter, type_=_TEXT_ARRAY)) if on_postgresql
+               else key.in_(sa.bindparam(parameter, expanding=True)))
     if what == "ref" and of is Country:
-        columns, where = (Country.code, _NO_DETAIL, Country.code), Country.code.in_(keys)
+        columns, where = (Country.code, _NO_DETAIL, Country.code), has_key
     elif what == "ref":
         columns = (of.slug, _NO_DETAIL, sa.cast(of.id, sa.String))
-        where = sa.and_(of.slug.in_(keys), of.deleted_at.is_(None))
+        where = sa.and_(has_key, of.deleted_at.is_(None))
     else:
         columns = (of.slug, sa.case((of.deleted_at.is_(None), "live"), else_="deleted"), sa.cast(of.id, sa.String))
-        where = of.slug.in_(keys)
+        where = has_key
     return sa.select(kind, *columns).where(where), functools.partial(_parameters, parameter)
 
 
@@ -386,8 +391,7 @@ def _identifier_branch(
     schemes, values = f"{parameter}_schemes", f"{parameter}_values"
     by_pairs = functools.partial(_identifier_parameters, schemes, values, on_postgresql)
     if on_postgresql:
-        text_array = postgresql.ARRAY(sa.String)
-        pairs = (sa.func.unnest(sa.bindparam(schemes, type_=text_array), sa.bindparam(values, type_=text_array))
+        pairs = (sa.func.unnest(sa.bindparam(schemes, type_=_TEXT_ARRAY), sa.bindparam(values, type_=_TEXT_ARRAY))
                  .table_valued("scheme", "value").render_derived(name="pair"))
         holder = (sa.select(sa.cast(identifier.subject_id, sa.String).label("found"))
                   .where(identifier.subject_type == of, identifier.scheme == pairs.c.scheme,
@@ -427,7 +431,7 @@ async def look_up(session: AsyncSession, wanted: Wanted) -> dict[_LookupKey, Any
         part = branches[start:start + _BRANCHES_PER_STATEMENT]
         statement = _union(tuple(statement for statement, _ in part))
         parameters = {name: keys for _, named in part for name, keys in named.items()}
-        for kind, key, detail, found in (await session.execute(statement, parameters)).all():
+        for kind, key, detail, found in await session.run_sync(execute_fixed, statement, parameters):
             what, _, name = kind.partition(" ")
             if what == "ref":
                 known[what, name, key] = found if name == "country" else uuid.UUID(found)
@@ -456,7 +460,7 @@ async def take_turns(session: AsyncSession, keys: Collection[str]) -> None:
     share keys take them in the same order and so cannot deadlock. (The locks are taken as the
     sorted subquery's rows come out; a transaction locks identifiers before slugs.)"""
     if keys and session.bind.dialect.name == "postgresql":
-        await session.execute(_LOCK_IN_ORDER, {"keys": list(keys)})
+        await session.run_sync(execute_fixed, _LOCK_IN_ORDER, {"keys": list(keys)})
 
 
 def identifier_key(spec: EntitySpec, identifier: IdentifierIn) -> str:
@@ -540,7 +544,7 @@ async def store(session: AsyncSession, drafts: Sequence[Draft], author: Author) 
             rows_by_table[table] += rows
     for table, rows in rows_by_table.items():
         if rows:
-            await session.execute(_insert(table), rows)
+            await session.run_sync(execute_fixed, _insert(table), rows)
     await insert_entries(session, [row for draft in drafts for row in draft.search_rows or ()])
     return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import execute_fixed
 from ..models import Alias, Citation, SearchEntry, SearchField, SearchTerm
 from ..models.enums import EntityType
 from ..search_text import analyse, stems_text
@@ -63,13 +64,13 @@ async def _add_terms(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     statement = _INSERT_NEW_TERMS[session.get_bind().dialect.name == "postgresql"]
     for start in range(0, len(terms), _INSERT_BATCH):
         batch = [{"term": term, "ends": term_ends(term)} for term in terms[start:start + _INSERT_BATCH]]
-        await session.execute(statement, batch)
+        await session.run_sync(execute_fixed, statement, batch)
 
 
 async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert search entries (the record's old ones already deleted) and add their stems."""
     for start in range(0, len(rows), _INSERT_BATCH):
-        await session.execute(_INSERT_ENTRIES, rows[start:start + _INSERT_BATCH])
+        await session.run_sync(execute_fixed, _INSERT_ENTRIES, rows[start:start + _INSERT_BATCH])
     await _add_terms(session, rows)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import RowMapping
 from ...models.enums import EntityType
 from .types import build
 
-__all__ = ["Batch", "Fetch", "Loaders"]
+__all__ = ["Batch", "Fetch", "Loaders", "keys_in"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -53,7 +53,7 @@ def _live(table: sa.Table) -> list[sa.ColumnElement[bool]]:
     return [table.c.deleted_at.is_(None)] if "deleted_at" in table.c else []
 
 
-def _keys_in(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[bool]:
+def keys_in(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[bool]:
     """`column IN :keys`; on PostgreSQL as `= ANY(:keys)`, one statement text whatever the number
     of keys, so asyncpg prepares it once instead of once per batch size."""
     if dialect == "postgresql":
@@ -64,7 +64,7 @@ def _keys_in(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[bool]:
 @cache
 def _by_key(table: sa.Table, column: str, dialect: str, ordered: bool = False) -> sa.Select:
     """Live rows of `table` whose `column` is one of :keys (in primary-key order if `ordered`)."""
-    statement = sa.select(table).where(_keys_in(table.c[column], dialect), *_live(table))
+    statement = sa.select(table).where(keys_in(table.c[column], dialect), *_live(table))
     return statement.order_by(*table.primary_key) if ordered else statement
 
 
@@ -73,7 +73,7 @@ def _attached_to(table: sa.Table, subject_type: EntityType, dialect: str) -> sa.
     """Rows of a generic-relation table about subjects of one type whose ids are in :keys."""
     return (
         sa.select(table)
-        .where(table.c.subject_type == subject_type, _keys_in(table.c.subject_id, dialect))
+        .where(table.c.subject_type == subject_type, keys_in(table.c.subject_id, dialect))
         .order_by(table.c.id)
     )
 

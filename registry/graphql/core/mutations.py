@@ -25,6 +25,7 @@ from strawberry.scalars import JSON
 
 from ...services import Author, ErrorCode, FieldError, SaveResult, ServiceError, VersionConflict
 from .compat import to_camel_case
+from .dataloaders import keys_in
 from .prefetch import prefetch, selections_under
 from .types import build
 
@@ -122,7 +123,8 @@ async def load_records(info: Info, entities: Sequence[Any], node_types: Sequence
         ids_by_type[node_type].append(entity.id)
     built: dict[uuid.UUID, Any] = {}
     for node_type, ids in ids_by_type.items():  # one statement per kind, not per record
-        for row in await info.context.fetch(_records_by_id(node_type.MODEL.__table__), {"ids": ids}):
+        statement = _records_by_id(node_type.MODEL.__table__, info.context.dialect)
+        for row in await info.context.fetch_fixed(statement, {"keys": ids}):
             built[row["id"]] = build(node_type, row)
     records = [built[entity.id] for entity in entities]
     await prefetch(info, records, selections_under(info.selected_fields[0].selections, *path))
@@ -130,6 +132,7 @@ async def load_records(info: Info, entities: Sequence[Any], node_types: Sequence
 
 
 @functools.cache
-def _records_by_id(table: sa.Table) -> sa.Select:
-    """Built once per table (the ids are its parameter): SQLAlchemy keys its compiled form once."""
-    return sa.select(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
+def _records_by_id(table: sa.Table, dialect: str) -> sa.Select:
+    """Built once per table (the ids are its parameter), so that it runs as the loaders' do
+    (`Context.fetch_fixed`); tombstones included."""
+    return sa.select(table).where(keys_in(table.c.id, dialect))

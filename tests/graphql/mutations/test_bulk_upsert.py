@@ -121,8 +121,9 @@ async def test_records_not_asked_for_are_not_read_back(client, keys):
 
 
 def _read_back(statements: list[str]) -> list[str]:
-    """The statements that read organizations by id (as `load_records` does)."""
-    return [statement for statement in statements if "WHERE organization.id IN" in statement]
+    """The statements that read organizations by id (as `load_records` does: `IN` on SQLite, `= ANY` on PostgreSQL)."""
+    return [statement for statement in statements
+            if "WHERE organization.id IN" in statement or "WHERE organization.id = any(" in statement]
 
 
 async def test_records_of_a_batch_take_turns_with_each_other_as_one_upsert_after_another(client, keys, sessions):
