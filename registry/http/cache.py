@@ -1,8 +1,10 @@
 """HTTP caching of GraphQL GET requests, keyed on the registry's data version.
 
 Every committed write adds a change_log row, so the highest change id is a version of all
-the data. For a GET query this middleware reads that version first (one indexed statement),
-then:
+the data; on PostgreSQL, where a smaller id may commit after a greater one (registry.services.
+changes), the version also names the write transactions still in flight, so that it moves when
+any of them commits. For a GET query this middleware reads that version first (one indexed
+statement), then:
 - serves a response cached in this process under (version, response media type, caller's
   credentials, and the query, variables, operationName and extensions exactly as sent), running
   nothing, or 304 when `If-None-Match` matches the version;
@@ -38,12 +40,27 @@ MAX_CACHED_BODY = 1 << 20
 MAX_ENTRIES = 2048
 
 
-async def data_version(engine: AsyncEngine) -> int:
+_VERSION = {
+    # with the ids of the transactions the snapshot sees running (read-only ones have none)
+    "postgresql": sa.text(
+        "SELECT coalesce(max(id), 0), (SELECT string_agg(xid::text, ',' ORDER BY xid) "
+        "FROM pg_snapshot_xip(pg_current_snapshot()) AS xid) FROM change_log"),
+    "sqlite": sa.select(sa.func.coalesce(sa.func.max(ChangeLog.id), 0), sa.null()),
+}
+
+
+async def data_version(engine: AsyncEngine) -> str:
+    """The highest change id, and on PostgreSQL the write transactions in flight: "1234" when
+    none is, else "1234-" and a digest of their ids (any of them may hold a smaller id)."""
     # autocommit: one round trip, not BEGIN, SELECT and ROLLBACK (this runs on every cached GET);
     # set on the connection, as an engine option it would build an engine (and cycles) per call
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return await connection.scalar(sa.select(sa.func.coalesce(sa.func.max(ChangeLog.id), 0)))
+        highest, in_flight = (await connection.execute(_VERSION[engine.dialect.name])).one()
+    if not in_flight:
+        return str(highest)
+    digest = hashlib.sha256(in_flight.encode()).hexdigest()[:16]
+    return f"{highest}-{digest}"
 
 
 def _cost(key: tuple, body: bytes) -> int:

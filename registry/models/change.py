@@ -38,9 +38,9 @@ class ChangeLog(SQLModel, table=True):
     """One committed change to a record: the change feed, each record's history, the data version.
 
     Rows are written by `registry.services` as the last statements of the write transaction,
-    under a lock (see `registry.services.changes`): ids follow commit order, so the highest id
-    is the registry's data version (ETags and response caches key on it) and `id > cursor` is
-    a gap-free feed."""
+    under a lock (see `registry.services.changes`): `id > cursor` up to the feed's horizon is a
+    gap-free feed, and the highest id (with, on PostgreSQL, the transactions still committing)
+    is the registry's data version (ETags and response caches key on it)."""
 
     __tablename__ = "change_log"
 

@@ -4,13 +4,14 @@ Why at commit, under a lock: the change feed serves `id > cursor ORDER BY id`. O
 id from a sequence is handed out when the row is inserted, not when its transaction commits, so
 a transaction that inserted id 10 and commits after another one's id 11 was already read would
 be skipped by a reader that moved its cursor to 11. Here every transaction inserts its change
-rows only at commit time, after `pg_advisory_xact_lock(FEED_LOCK)`, which it holds until its
-commit is visible: ids are therefore handed out in commit order, and a reader can never see an
-id while a smaller one is still to come. SQLite has one writer at a time, which gives the same
-order without a lock. The highest id stays the registry's data version (ETags).
-
-The lock serialises only the end of write transactions (one INSERT, which takes the lock, and
-the COMMIT), not the writes themselves, which run concurrently as before.
+rows only at commit time, holding FEED_LOCK *shared* from that INSERT until its commit is
+visible. Writers do not wait for one another (an exclusive lock held across each commit's WAL
+flush capped single writes at ~270/s however many workers ran: bench/README.md, "Writes"), so
+ids may become visible out of order; the feed's reader makes up for it (`feed.horizon`): it
+takes FEED_LOCK exclusively for an instant, when no writer is between its change-log INSERT and
+its commit, and reads no id above the highest one at that instant, below which nothing can
+still appear. The data version (ETags, registry/http/cache.py) counts the transactions still in
+flight for the same reason. SQLite has one writer at a time: ids follow commit order there.
 
 Nothing can forget it: services call `record_change` for every record they write, a
 `before_flush` check refuses any flush that changes a record or a country without a queued
@@ -34,7 +35,8 @@ from ..models.base import EntityMixin, utcnow
 
 __all__ = ["FEED_LOCK", "Author", "UnloggedWriteError", "country_entity_id", "latest_change", "queued_change", "record_change"]
 
-# The advisory lock that orders change-log ids by commit; any constant the application owns.
+# The advisory lock that keeps the feed from passing a change still to commit (see above); any
+# constant the application owns.
 FEED_LOCK = 0x7265_6769_7374_7279  # "registry"
 # Countries are keyed by their code; the log keys every row by a uuid, derived from the code.
 _COUNTRY_NAMESPACE = uuid.UUID("0b7a1c52-3d4e-4f61-8a9b-c0d1e2f3a4b5")
@@ -172,10 +174,9 @@ def _change_log_insert(on_postgresql: bool, columns: tuple[str, ...]) -> sa.Inse
         return sa.insert(table)
     # The INSERT takes FEED_LOCK itself, before its rows get their ids: its subquery is evaluated
     # first (PostgreSQL neither flattens nor drops a subquery holding a volatile function). A
-    # lock taken by a statement of its own would be held one more round trip until the COMMIT,
-    # and under load that round trip waits for the event loop: the queue of writers waiting for
-    # FEED_LOCK was what limited single upserts (bench/README.md, "Writes").
-    locked = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(FEED_LOCK, sa.BigInteger)).label("feed")).subquery()
+    # lock taken by a statement of its own would be held one more round trip until the COMMIT.
+    shared_lock = sa.func.pg_advisory_xact_lock_shared(sa.literal(FEED_LOCK, sa.BigInteger))
+    locked = sa.select(shared_lock.label("feed")).subquery()
     values = sa.select(*(sa.bindparam(name, type_=table.c[name].type) for name in columns)).select_from(locked)
     return sa.insert(table).from_select(list(columns), values)
 

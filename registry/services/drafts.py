@@ -397,11 +397,12 @@ def _identifier_branch(
                   .where(identifier.subject_type == of, identifier.scheme == pairs.c.scheme,
                          identifier.value == pairs.c.value)
                   .limit(1).lateral("holder"))
-        statement = sa.select(kind, pairs.c.scheme, pairs.c.value, holder.c.found).select_from(pairs).join(holder, sa.true())
-        return statement, by_pairs
+        statement = sa.select(kind, pairs.c.scheme, pairs.c.value, holder.c.found)
+        return statement.select_from(pairs).join(holder, sa.true()), by_pairs
     where = sa.and_(identifier.subject_type == of, identifier.scheme.in_(sa.bindparam(schemes, expanding=True)),
                     identifier.value.in_(sa.bindparam(values, expanding=True)))
-    return sa.select(kind, identifier.scheme, identifier.value, sa.cast(identifier.subject_id, sa.String)).where(where), by_pairs
+    columns = (identifier.scheme, identifier.value, sa.cast(identifier.subject_id, sa.String))
+    return sa.select(kind, *columns).where(where), by_pairs
 
 
 def _parameters(name: str, keys: list) -> dict[str, list]:

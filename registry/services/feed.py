@@ -1,8 +1,10 @@
 """The change feed partners follow, and each record's history: reads of the change log.
 
-The cursor is the change-log id. Ids are handed out in commit order (see `.changes`), so
-`id > cursor ORDER BY id` never skips a change committed late and never repeats one: a
-partner stores the cursor of the last entry it applied and asks again from there. A delete
+The cursor is the change-log id. A page is `id > cursor ORDER BY id`, up to the `horizon`: on
+PostgreSQL ids may become visible out of order (see `.changes`), and no id above the horizon is
+read until every smaller one has committed or rolled back. So a page never skips a change
+committed late and never repeats one: a partner stores the cursor of the last entry it applied
+and asks again from there. A delete
 appears as a tombstone: action `delete`, with the record's last snapshot. A transaction's own
 changes are not in the log before it commits (they are written at commit).
 """
@@ -14,14 +16,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ..models import ChangeAction, ChangeKind, ChangeLog
+from .changes import FEED_LOCK
 from .errors import ErrorCode, ServiceError
 
 __all__ = [
     "MAX_PAGE", "ChangeEntry", "ChangePage", "changes_after", "changes_statement", "histories_statement",
-    "history", "page_of",
+    "history", "horizon", "page_of",
 ]
 
 MAX_PAGE = 1000
@@ -73,13 +76,37 @@ def page_of(rows: Sequence[Mapping[str, Any]], cursor: int | None, limit: int) -
     return ChangePage(entries, entries[-1].cursor if entries else cursor, len(rows) > limit)
 
 
-def changes_statement(cursor: int | None, limit: int, kinds: Collection[ChangeKind] | None = None) -> sa.Select:
-    """Up to `limit` + 1 changes committed after `cursor` (None: from the first), oldest first,
-    optionally of some kinds only: `page_of` makes the page."""
+# Exclusive, so granted once no writer is between its change-log INSERT and its commit (they hold
+# it shared); writers that come later wait behind it, for one statement.
+_WRITERS_SETTLED = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(FEED_LOCK, sa.BigInteger)))
+_HIGHEST = sa.select(sa.func.coalesce(sa.func.max(ChangeLog.id), 0))
+
+
+async def horizon(engine: AsyncEngine) -> int | None:
+    """The highest change id that no change still to come can precede (None on SQLite, whose ids
+    follow commit order): read with FEED_LOCK held, in a transaction of its own that releases it
+    at once. It waits for writers committing now, not for whole write transactions."""
+    if engine.dialect.name != "postgresql":
+        return None
+    async with engine.connect() as connection:
+        await connection.execute(_WRITERS_SETTLED)
+        highest = await connection.scalar(_HIGHEST)
+        await connection.commit()
+    return highest
+
+
+def changes_statement(
+    cursor: int | None, limit: int, kinds: Collection[ChangeKind] | None = None, up_to: int | None = None
+) -> sa.Select:
+    """Up to `limit` + 1 changes committed after `cursor` (None: from the first) and up to the
+    `horizon` `up_to` (None: no bound), oldest first, optionally of some kinds only: `page_of`
+    makes the page."""
     _check_page(cursor, limit)
     statement = sa.select(*_COLUMNS)
     if cursor is not None:
         statement = statement.where(ChangeLog.id > cursor)
+    if up_to is not None:
+        statement = statement.where(ChangeLog.id <= up_to)
     if kinds:
         statement = statement.where(ChangeLog.entity_type.in_(set(kinds)))
     return statement.order_by(ChangeLog.id).limit(limit + 1)
@@ -109,7 +136,9 @@ async def changes_after(
 ) -> ChangePage:
     """Up to `limit` changes committed after `cursor` (None: from the first), oldest first,
     optionally of some kinds only."""
-    rows = (await session.execute(changes_statement(cursor, limit, kinds))).mappings().all()
+    _check_page(cursor, limit)  # before waiting for the horizon
+    up_to = await horizon(session.bind)
+    rows = (await session.execute(changes_statement(cursor, limit, kinds, up_to))).mappings().all()
     return page_of(rows, cursor, limit)
 
 

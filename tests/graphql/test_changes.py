@@ -1,12 +1,17 @@
 """The change feed (`changes`) and each record's `history` over HTTP, after writes through the services."""
 
+import asyncio
+import uuid
+
 import pytest
+import sqlalchemy as sa
 from strawberry.relay import GlobalID
 
 from registry import services
 from registry.db import StatementLog
 from registry.graphql.changes.resolvers import _TYPE_NAMES
-from registry.models import ChangeKind
+from registry.models import ChangeAction, ChangeKind, ChangeLog
+from registry.services.changes import FEED_LOCK
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import gql, gql_errors
 from tests.utils import factories
@@ -108,6 +113,25 @@ async def test_tiny_pages_never_skip_or_repeat_an_entry(client, written):
     everything = await read_feed(client, first=100)
     for first in (1, 2, 3):
         assert await read_feed(client, first=first) == everything
+
+
+async def test_the_feed_waits_for_a_change_still_committing_rather_than_pass_it(client, engine, written):
+    """A writer between its change-log INSERT and its COMMIT (held there) holds an id the others'
+    committed changes may follow: a partner's page must not reach past it, so it waits."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: its ids follow commit order")
+    async with engine.connect() as committing:
+        await committing.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(FEED_LOCK)))
+        await committing.execute(sa.insert(ChangeLog).values(
+            entity_type=ChangeKind.SOURCE, entity_id=uuid.uuid4(), action=ChangeAction.CREATE, version=1,
+            actor="late writer", data={"title": "Late"}))
+        partner = asyncio.create_task(read_feed(client, 3))
+        await asyncio.sleep(0.5)
+        assert not partner.done(), "the feed answered past a change still to commit"
+        await committing.commit()
+    entries = await asyncio.wait_for(partner, 10)
+    assert [entry["actor"] for entry in entries][-1] == "late writer"
+    assert [(e["kind"], e["action"], e["version"]) for e in entries][:-1] == EXPECTED
 
 
 async def test_a_partner_that_caught_up_gets_an_empty_page_and_keeps_its_cursor(client, written):

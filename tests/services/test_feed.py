@@ -1,13 +1,16 @@
 """The change feed: ordered, gap-free under concurrent writers, replayable; each record's history."""
 
 import asyncio
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from registry import services
+from registry.http.cache import data_version
 from registry.models import ChangeAction, ChangeKind, ChangeLog, ExternalIdentifier, Organization
 from registry.services import ServiceError, VersionConflict
+from registry.services.changes import FEED_LOCK
 from registry.services.inputs import IdentifierIn
 from tests.utils.factories import AUTHOR, SOURCE_SLUG
 
@@ -218,3 +221,36 @@ async def test_concurrent_creates_of_one_slug_give_one_record_and_unique_errors(
     async with postgres_base() as session:
         slugs = (await session.scalars(sa.select(Organization.slug))).all()
     assert len(slugs) == (1 if slug else WRITERS) and len(set(slugs)) == len(slugs)
+
+
+async def test_writers_commit_beside_one_still_committing_and_the_feed_waits_for_it(postgres_base):
+    """A writer between its change-log INSERT and its COMMIT (here held there) holds a smaller id
+    than a writer that commits after it. The second must not wait for the first (writers hold
+    FEED_LOCK shared); a reader must not pass the smaller id (it waits for the first to finish);
+    and the data version must move when the first commits, though the highest id does not."""
+    engine = postgres_base.kw["bind"]
+    async with engine.connect() as committing:
+        await committing.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(FEED_LOCK)))
+        late_id = (await committing.execute(sa.insert(ChangeLog).values(
+            entity_type=ChangeKind.ORGANIZATION, entity_id=uuid.uuid4(), action=ChangeAction.CREATE, version=1,
+            actor="late writer", data={"name": "Late"}).returning(ChangeLog.id))).scalar_one()
+
+        async with postgres_base() as session, session.begin():  # not waiting for the one above
+            await asyncio.wait_for(services.create(session, services.ORGANIZATION, organization_fields("Early"),
+                                                   author=AUTHOR), 10)
+        version_while_in_flight = await data_version(engine)
+
+        async def read_all() -> list[services.ChangeEntry]:
+            async with postgres_base() as session:
+                return (await services.changes_after(session, None, 100)).entries
+
+        reader = asyncio.create_task(read_all())
+        await asyncio.sleep(0.5)
+        assert not reader.done(), "the reader passed a change still to commit"
+        await committing.commit()
+    entries = await asyncio.wait_for(reader, 10)
+    cursors = [entry.cursor for entry in entries]
+    assert late_id in cursors and cursors == sorted(cursors) and entries[-1].data["name"] == "Early"
+    version_after = await data_version(engine)
+    assert version_after != version_while_in_flight
+    assert version_after.split("-")[0] == version_while_in_flight.split("-")[0]  # the same highest id

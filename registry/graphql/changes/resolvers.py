@@ -5,7 +5,7 @@ from strawberry import Info
 from strawberry.types import get_object_definition
 
 from ...models import ChangeKind
-from ...services.feed import changes_statement, page_of
+from ...services.feed import changes_statement, horizon, page_of
 from ..core.registry import NODE_TYPES
 from .arguments import After, First, change_kinds, cursor, page_size
 from .types import ChangeConnection, ChangeKindType, connection
@@ -36,6 +36,7 @@ class ChangeQuery:
         kinds: Annotated[list[ChangeKindType] | None, strawberry.argument(
             description="Only changes of these kinds (none: every kind)")] = None,
     ) -> ChangeConnection:
-        limit, start = page_size(first), cursor(after)
-        rows = await info.context.fetch(changes_statement(start, limit, change_kinds(kinds)))
+        limit, start, only = page_size(first), cursor(after), change_kinds(kinds)
+        up_to = await horizon(info.context.engine)
+        rows = await info.context.fetch(changes_statement(start, limit, only, up_to))
         return connection(page_of(rows, start, limit), start, _TYPE_NAMES.get)
