@@ -37,7 +37,9 @@ class Reads:
     would otherwise each check out and ping a connection of their own), in autocommit (no
     BEGIN/ROLLBACK round trips around each statement). Autocommit is set on the connection:
     `engine.execution_options` would build an engine per request, whose event listeners refer
-    to each other in cycles.
+    to each other in cycles; and only once SQLAlchemy runs a statement on it, as statements run
+    on asyncpg's own connection (`fetch_prepared`) never begin a transaction (setting it, and
+    resetting it when the connection goes back to the pool, was a tenth of a node lookup's CPU).
 
     Apart from the context so that what the loaders keep (this object's `fetch_fixed`) does not
     lead back to the context, which holds the loaders: without a cycle, a request's objects are
@@ -47,14 +49,22 @@ class Reads:
         self.engine = engine
         self._on_asyncpg = engine.dialect.driver == "asyncpg"
         self._connection: AsyncConnection | None = None
+        self._driver: Any = None  # asyncpg's connection under `_connection`, once asked for
         self._owned = True  # False: a write transaction's connection, lent by `read_within`
+        self._autocommit = False
         self._lock = asyncio.Lock()
 
     async def _connected(self) -> AsyncConnection:
         if self._connection is None:
-            connection = await self.engine.connect()
-            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = await self.engine.connect()
         return self._connection
+
+    async def _for_sqlalchemy(self) -> AsyncConnection:
+        connection = await self._connected()
+        if self._owned and not self._autocommit:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._autocommit = True
+        return connection
 
     async def read_within(self, connection: AsyncConnection) -> None:
         """Read on `connection` (a write transaction's) from now on, so that reads see its
@@ -69,7 +79,7 @@ class Reads:
         """The rows of `statement`; `varied`: it takes one of many shapes (see VARIED_STATEMENTS_CACHED)."""
         options = _VARIED_OPTIONS if varied else None
         async with self._lock:
-            connection = await self._connected()
+            connection = await self._for_sqlalchemy()
             return (await connection.execute(statement, parameters, execution_options=options)).mappings().all()
 
     async def fetch_fixed(self, statement: sa.Select, parameters: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
@@ -86,7 +96,9 @@ class Reads:
         """asyncpg's records of `prepared`, run on asyncpg's own connection (PostgreSQL only)."""
         async with self._lock:
             connection = await self._connected()
-            driver = (await connection.get_raw_connection()).driver_connection
+            if self._driver is None:
+                self._driver = (await connection.get_raw_connection()).driver_connection
+            driver = self._driver
             try:
                 return await prepared.fetch(driver, parameters)
             except BaseException as error:
@@ -94,17 +106,18 @@ class Reads:
                 # reported an error in the statement itself, the connection may be lost or
                 # mid-protocol, and must not go back to the pool (no pre-ping would catch it).
                 if driver.is_closed() or not isinstance(error, asyncpg.PostgresError):
+                    self._driver = None
                     await connection.invalidate()
                 raise
 
     async def scalar(self, statement: sa.Select) -> Any:
         async with self._lock:
-            return await (await self._connected()).scalar(statement)
+            return await (await self._for_sqlalchemy()).scalar(statement)
 
     async def close(self) -> None:
         if self._connection is not None and self._owned:
             await self._connection.close()
-        self._connection, self._owned = None, True
+        self._connection, self._driver, self._owned, self._autocommit = None, None, True, False
 
 
 class Context(BaseContext):

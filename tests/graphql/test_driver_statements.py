@@ -139,3 +139,17 @@ async def test_objects_built_from_driver_records_equal_those_from_sqlalchemy_row
     assert rows
     from_records = _typed(vars(build(cls, record)) for record in records)
     assert from_records == _typed(vars(build(cls, row)) for row in rows)
+
+
+async def test_a_requests_reads_never_hold_a_transaction_open(postgres_engine):
+    """Statements on asyncpg's own connection begin none; autocommit is set on the connection only
+    once SQLAlchemy runs a statement on it, so that one cannot begin one either."""
+    context = Context(postgres_engine)
+    try:
+        await context.fetch_fixed(_by_key(metadata.tables["country"], "code", "postgresql"), {"keys": ["KZ"]})
+        driver = context.reads._driver
+        assert not driver.is_in_transaction()
+        assert (await context.reads.fetch(sa.select(sa.literal(1).label("one")))) == [{"one": 1}]
+        assert not driver.is_in_transaction()
+    finally:
+        await context.close()
