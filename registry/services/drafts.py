@@ -54,20 +54,24 @@ def _ref_column(name: str, target: type[SQLModel]) -> str:
 
 def _canonical(slug: str, data: EntityIn) -> dict[str, Any]:
     """The record as a JSON value with collections sorted: equal content gives an equal value."""
-    return {"slug": slug, **_sorted_lists(data.model_dump(mode="json"))}
+    snapshot = {"slug": slug, **data.model_dump(mode="json")}
+    _sort_lists(snapshot)
+    return snapshot
 
 
 _JSON_TEXT = functools.partial(json.dumps, sort_keys=True)
 _NESTED = (dict, list)
 
 
-def _sorted_lists(value: Any) -> Any:
-    """`value` (a JSON value) with every list in it sorted by its items' JSON text. Scalars are not
-    walked into and short lists not sorted: a bulk of 500 records spent an eighth of its time here."""
-    if isinstance(value, dict):
-        return {key: _sorted_lists(item) if isinstance(item, _NESTED) else item for key, item in value.items()}
-    items = [_sorted_lists(item) if isinstance(item, _NESTED) else item for item in value]
-    return sorted(items, key=_JSON_TEXT) if len(items) > 1 else items
+def _sort_lists(value: dict[str, Any] | list[Any]) -> None:
+    """Sort every list in `value` (a JSON value of its own: model_dump builds new containers) by
+    its items' JSON text, in place. Scalars are not walked into, short lists not sorted and nothing
+    copied: a bulk of 500 records spent an eighth of its time here before these shortcuts."""
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, _NESTED):
+            _sort_lists(item)
+    if isinstance(value, list) and len(value) > 1:
+        value.sort(key=_JSON_TEXT)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

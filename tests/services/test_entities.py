@@ -180,6 +180,25 @@ async def test_strings_are_nfc_normalised_and_trimmed(base):
     assert again.outcome is SaveOutcome.UNCHANGED
 
 
+async def test_the_same_collections_in_another_order_are_no_change(base):
+    def person(turn) -> services.PersonIn:  # `turn` reverses or keeps each list, nested ones too
+        positions = [{"organization": org, "title": title, "citations": turn(cite("first") + cite("second"))}
+                     for org, title in (("org-a", "Adviser"), ("org-b", "Director"))]
+        return services.PersonIn(
+            display_name="V. Kebich", aliases=turn([{"name": "Vyacheslav Kebich"}, {"name": "Кебич"}]),
+            identifiers=turn([{"scheme": "partner", "value": "1"}, {"scheme": "partner", "value": "2"}]),
+            tags=turn(["politics", "industry"]), citations=turn(cite("one") + cite("two")), positions=turn(positions))
+
+    async with base() as session, session.begin():
+        for slug in ("org-a", "org-b"):
+            await factories.organization(session, slug, slug.upper())
+        created = await services.save(session, services.PERSON, "v-kebich", person(list), author=AUTHOR)
+    async with base() as session, session.begin():
+        again = await services.save(session, services.PERSON, "v-kebich", person(lambda items: items[::-1]),
+                                    author=AUTHOR)
+    assert created.outcome is SaveOutcome.CREATED and again.outcome is SaveOutcome.UNCHANGED
+
+
 async def test_delete_leaves_a_tombstone_and_restore_brings_the_record_back(base):
     fields = organization_fields("MTZ", identifiers=[{"scheme": "partner", "value": "7"}], tags=["machinery"])
     async with base() as session, session.begin():
