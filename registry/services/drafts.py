@@ -105,6 +105,7 @@ class _Rows:
         """The table columns for an input: references to resolve, partial dates given their bounds,
         strings checked against their column's length (the table is the one place that sets it)."""
         columns: dict[str, Any] = {}
+        limits = _length_limits(model)
         for name in type(data).model_fields:
             if name in skip:
                 continue
@@ -118,8 +119,8 @@ class _Rows:
                 columns[f"{name}_upper"] = parsed.upper if parsed else None
             else:
                 columns[name] = value
-                limit = getattr(model.__table__.c[name].type, "length", None)
-                if isinstance(value, str) and limit is not None and len(value) > limit:
+                limit = limits.get(name)
+                if limit is not None and isinstance(value, str) and len(value) > limit:
                     self.problems.append(FieldError(
                         path + name, ErrorCode.INVALID, f"is {len(value)} characters long; at most {limit}"))
         return columns
@@ -135,6 +136,15 @@ class _Rows:
             )
             for i, citation in enumerate(citations)
         ]
+
+
+@functools.cache
+def _length_limits(model: type[SQLModel]) -> dict[str, int]:
+    """The longest string each column of the table takes, by name, for the columns that set one.
+    Looked up once: through SQLAlchemy's column collection and type proxies, each record paid for
+    it field by field."""
+    lengths = {column.name: getattr(column.type, "length", None) for column in model.__table__.columns}
+    return {name: length for name, length in lengths.items() if length is not None}
 
 
 # The tables holding a record's collections, by the input field they come from.
