@@ -97,4 +97,4 @@ def compact(text: str) -> str:
 
 def stems_text(words: list[Word]) -> str:
     """The stems between single spaces, with one before and after, so that ' stem ' finds a whole word."""
-    return " " + " ".join(word.stem for word in words) + " "
+    return " " + " ".join([word.stem for word in words]) + " "

@@ -198,7 +198,12 @@ def _delete_owned(model: type[SQLModel], entity_type: EntityType) -> sa.Delete:
 
 
 def every_field(spec: EntitySpec) -> frozenset[str]:
-    return frozenset(spec.input.model_fields)
+    return _field_names(spec.input)
+
+
+@functools.cache
+def _field_names(input_class: type[EntityIn]) -> frozenset[str]:
+    return frozenset(input_class.model_fields)
 
 
 def _relation_rows(
