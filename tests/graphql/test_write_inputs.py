@@ -1,0 +1,31 @@
+"""Write inputs reach the services as plain dicts keyed by Python names; an input whose names
+are the same in both is handed on as graphql-core coerced it, without a copy."""
+
+from registry import services
+from registry.graphql.bulk.mutations import BulkRecordInput
+from registry.graphql.core.write_inputs import _plain, write_inputs
+
+ORGANIZATION_PATCH = write_inputs(services.ORGANIZATION, "Organization").patch
+PERSON_PATCH = write_inputs(services.PERSON, "Person").patch
+CITATION = {"source": "a-source", "excerpt": "a statement", "locator": None}
+
+
+def test_an_input_named_alike_is_handed_on_as_it_is():
+    organization = {"name": "MTZ", "city": None, "citations": [CITATION], "aliases": [{"name": "Minsk Tractor"}]}
+    assert _plain(ORGANIZATION_PATCH, organization) is organization
+
+
+def test_a_bulk_record_is_renamed_where_needed_and_its_organization_handed_on():
+    organization = {"name": "MTZ", "citations": [CITATION]}
+    record = _plain(BulkRecordInput, {"scheme": "crm", "value": "1", "organization": organization})
+    assert record == {"scheme": "crm", "value": "1", "organization": organization}
+    assert record["organization"] is organization
+
+
+def test_camel_case_names_become_python_names_at_any_depth():
+    person = {"displayName": "V. Kebich", "familyName": None, "citations": [CITATION],
+              "positions": [{"title": "Prime Minister", "asOf": "1994", "citations": [CITATION]}]}
+    assert _plain(PERSON_PATCH, person) == {  # a null is kept, a field left out stays out
+        "display_name": "V. Kebich", "family_name": None, "citations": [CITATION],
+        "positions": [{"title": "Prime Minister", "as_of": "1994", "citations": [CITATION]}],
+    }
