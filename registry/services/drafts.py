@@ -639,6 +639,8 @@ def validated_input(spec: EntitySpec, fields: Mapping[str, Any], identifier: Ide
     `identifier`, when given, is added to the record's identifiers if it lacks it."""
     fields = dict(fields)
     slug = fields.pop("slug", None)
+    if identifier is not None and "identifiers" not in fields:
+        fields["identifiers"] = [identifier]  # validated with the rest: no copy of the input to add it below
     errors, data = [], None
     try:
         data = spec.input.model_validate(fields)
