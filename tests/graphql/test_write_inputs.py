@@ -15,11 +15,13 @@ def test_an_input_named_alike_is_handed_on_as_it_is():
     assert _plain(ORGANIZATION_PATCH, organization) is organization
 
 
-def test_a_bulk_record_is_renamed_where_needed_and_its_organization_handed_on():
-    organization = {"name": "MTZ", "citations": [CITATION]}
-    record = _plain(BulkRecordInput, {"scheme": "crm", "value": "1", "organization": organization})
-    assert record == {"scheme": "crm", "value": "1", "organization": organization}
-    assert record["organization"] is organization
+def test_a_bulk_record_is_converted_only_if_it_holds_a_field_that_changes():
+    of_an_organization = {"scheme": "crm", "value": "1", "organization": {"name": "MTZ", "citations": [CITATION]}}
+    assert _plain(BulkRecordInput, of_an_organization) is of_an_organization
+    person = {"displayName": "V. Kebich", "citations": [CITATION]}
+    of_a_person = {"scheme": "crm", "value": "2", "person": person}
+    assert _plain(BulkRecordInput, of_a_person) == {
+        "scheme": "crm", "value": "2", "person": {"display_name": "V. Kebich", "citations": [CITATION]}}
 
 
 def test_camel_case_names_become_python_names_at_any_depth():

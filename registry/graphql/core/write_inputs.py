@@ -160,15 +160,20 @@ def _plain(input_class: type, value: Mapping[str, Any]) -> Any:
 def _converter(input_class: type) -> Convert | None:
     """The function from a coerced value of `input_class` to its plain dict; leaves (strings,
     numbers, enums) are already Python values, only the names and nesting change. None when
-    nothing changes: every field is named alike in Python and GraphQL, and holds no input that
-    changes (graphql-core builds a new dict for each value, so it is handed on as it is: a bulk
-    of organizations then builds no dict of its own for each record, citation and alias)."""
+    nothing can change: every field is named alike in Python and GraphQL, and holds no input
+    that changes. A value is handed on as graphql-core coerced it (a new dict for each value)
+    whenever it holds no field that changes: a bulk of organizations then builds no dict of its
+    own for each record, organization and citation."""
     fields = [(field.graphql_name or to_camel_case(field.python_name), field.python_name, _nested(field.type))
               for field in input_class.__strawberry_definition__.fields]
-    if all(graphql_name == python_name and nested is None for graphql_name, python_name, nested in fields):
+    changing = [graphql_name for graphql_name, python_name, nested in fields
+                if graphql_name != python_name or nested is not None]
+    if not changing:
         return None
 
-    def convert(value: Mapping[str, Any]) -> dict[str, Any]:
+    def convert(value: Mapping[str, Any]) -> Mapping[str, Any]:
+        if not any(graphql_name in value for graphql_name in changing):
+            return value
         return {python_name: (item if nested is None or item is None else nested(item))
                 for graphql_name, python_name, nested in fields
                 if (item := value.get(graphql_name, _OMITTED)) is not _OMITTED}
