@@ -46,6 +46,7 @@ __all__ = [
 _RELATION_NAMESPACE = uuid.UUID("5a0c2f4e-8f7e-4d2b-9a53-6b1f0d1c7e21")
 _ENTITY_COLLECTIONS = frozenset({"aliases", "identifiers", "tags", "citations"})
 _SLUG = TypeAdapter(Slug)
+_SLUG_WORD = re.compile("[a-z0-9]+")
 
 
 def _ref_column(name: str, target: type[SQLModel]) -> str:
@@ -670,5 +671,5 @@ def validated_input(spec: EntitySpec, fields: Mapping[str, Any], identifier: Ide
 def derived_slug(spec: EntitySpec, data: EntityIn) -> str:
     """A slug from the record's name: ASCII words joined by hyphens."""
     ascii_name = unicodedata.normalize("NFKD", str(getattr(data, spec.name_field) or "")).encode("ascii", "ignore")
-    words = re.findall(r"[a-z0-9]+", ascii_name.decode().lower())
+    words = _SLUG_WORD.findall(ascii_name.decode().lower())
     return "-".join(words)[:100].strip("-") or str(spec.entity_type)
