@@ -66,10 +66,11 @@ _NESTED = (dict, list)
 
 def _sort_lists(value: dict[str, Any] | list[Any]) -> None:
     """Sort every list in `value` (a JSON value of its own: model_dump builds new containers) by
-    its items' JSON text, in place. Scalars are not walked into, short lists not sorted and nothing
-    copied: a bulk of 500 records spent an eighth of its time here before these shortcuts."""
+    its items' JSON text, in place. Scalars and empty containers are not walked into, short lists
+    not sorted and nothing copied: a bulk of 500 records spent an eighth of its time here before
+    these shortcuts."""
     for item in value.values() if isinstance(value, dict) else value:
-        if isinstance(item, _NESTED):
+        if item and isinstance(item, _NESTED):
             _sort_lists(item)
     if isinstance(value, list) and len(value) > 1:
         value.sort(key=_JSON_TEXT)
