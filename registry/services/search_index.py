@@ -48,11 +48,11 @@ def entry_rows(
     texts += [(SearchField.DESCRIPTION, description)] + [(SearchField.CITATION, excerpt) for excerpt in excerpts]
     rows = []
     for field, text in texts:
-        words = analyse(text or "")
+        words = analyse(text) if text else None
         if words:
-            folded = "".join(word.folded for word in words) if field in _NAMES else ""
-            rows.append(dict(subject_type=entity_type, subject_id=entity_id, field=field, text=text,
-                             folded=folded, terms=stems_text(words)))
+            folded = "".join([word.folded for word in words]) if field in _NAMES else ""
+            rows.append({"subject_type": entity_type, "subject_id": entity_id, "field": field, "text": text,
+                         "folded": folded, "terms": stems_text(words)})
     return rows
 
 

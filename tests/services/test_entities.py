@@ -9,10 +9,12 @@ from registry import services
 from registry.db import StatementLog
 from registry.models import (
     ChangeLog,
+    Citation,
     Country,
     Event,
     ExternalIdentifier,
     Organization,
+    Person,
     Position,
     SearchEntry,
     Tag,
@@ -53,6 +55,26 @@ async def test_unknown_references_are_all_named_and_nothing_is_written(base):
         assert await session.scalar(sa.select(sa.func.count()).select_from(Position)) == 0
         assert await session.scalar(
             sa.select(sa.func.count()).select_from(ChangeLog).where(ChangeLog.entity_type == "person")) == 0
+
+
+async def test_references_become_the_ids_they_name_in_every_row(base):
+    async with base() as session, session.begin():
+        source = (await factories.source(session)).entity
+        mtz = (await factories.organization(session, "mtz", "MTZ")).entity
+        plant = (await factories.organization(session, "plant", "Plant", country="BY", parent="mtz")).entity
+        data = services.PersonIn(display_name="V. Kebich", country="KZ", citations=cite(), positions=[
+            {"organization": "plant", "title": "Director", "citations": cite()},
+            {"title": "Adviser", "citations": cite()}])
+        person = (await services.save(session, services.PERSON, "v-kebich", data, author=AUTHOR)).entity
+    async with base() as session:
+        assert (await session.get(Organization, plant.id)).country_code == "BY"
+        assert (await session.get(Organization, plant.id)).parent_id == mtz.id
+        assert (await session.get(Person, person.id)).country_code == "KZ"
+        positions = (await session.execute(sa.select(Position.title, Position.organization_id)
+                                           .where(Position.person_id == person.id).order_by(Position.title))).all()
+        assert [tuple(row) for row in positions] == [("Adviser", None), ("Director", plant.id)]
+        sources = (await session.scalars(sa.select(Citation.source_id).distinct())).all()
+        assert sources == [source.id]
 
 
 async def test_identifier_owned_by_another_record_is_refused(base):
@@ -178,6 +200,25 @@ async def test_strings_are_nfc_normalised_and_trimmed(base):
         again = await services.update(session, services.ORGANIZATION, created.entity.id, {"name": decomposed},
                                       expected_version=1, author=AUTHOR)
     assert again.outcome is SaveOutcome.UNCHANGED
+
+
+async def test_the_same_collections_in_another_order_are_no_change(base):
+    def person(turn) -> services.PersonIn:  # `turn` reverses or keeps each list, nested ones too
+        positions = [{"organization": org, "title": title, "citations": turn(cite("first") + cite("second"))}
+                     for org, title in (("org-a", "Adviser"), ("org-b", "Director"))]
+        return services.PersonIn(
+            display_name="V. Kebich", aliases=turn([{"name": "Vyacheslav Kebich"}, {"name": "Кебич"}]),
+            identifiers=turn([{"scheme": "partner", "value": "1"}, {"scheme": "partner", "value": "2"}]),
+            tags=turn(["politics", "industry"]), citations=turn(cite("one") + cite("two")), positions=turn(positions))
+
+    async with base() as session, session.begin():
+        for slug in ("org-a", "org-b"):
+            await factories.organization(session, slug, slug.upper())
+        created = await services.save(session, services.PERSON, "v-kebich", person(list), author=AUTHOR)
+    async with base() as session, session.begin():
+        again = await services.save(session, services.PERSON, "v-kebich", person(lambda items: items[::-1]),
+                                    author=AUTHOR)
+    assert created.outcome is SaveOutcome.CREATED and again.outcome is SaveOutcome.UNCHANGED
 
 
 async def test_delete_leaves_a_tombstone_and_restore_brings_the_record_back(base):

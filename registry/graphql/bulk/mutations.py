@@ -77,12 +77,17 @@ def _kind_of(index: int, record: dict[str, Any]) -> tuple[str | None, list[Field
 
 
 def _rows(value: Any) -> int:
-    """How many list items `value` holds, at any depth."""
-    if isinstance(value, dict):
-        return sum(_rows(item) for item in value.values())
-    if isinstance(value, list):
-        return len(value) + sum(_rows(item) for item in value)
-    return 0
+    """How many list items `value` holds, at any depth (walked in one loop: a call for every
+    value of 500 records cost more than the count is worth)."""
+    count, pending = 0, [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending += value.values()
+        elif isinstance(value, list):
+            count += len(value)
+            pending += value
+    return count
 
 
 def _at(index: int, kind: str, problem: FieldError) -> FieldError:

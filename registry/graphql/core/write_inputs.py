@@ -147,18 +147,33 @@ Convert = Callable[[Any], Any]
 def plain_fields(input_class: type) -> type:
     """Makes Strawberry build `input_class`'s values as plain dicts (with its `from_input` hook,
     which gets the value graphql-core has coerced, keyed by GraphQL names, nested inputs too)."""
-    input_class.__strawberry_definition__.from_input = lambda _class, value, _context: _converter(input_class)(value)
+    input_class.__strawberry_definition__.from_input = lambda _class, value, _context: _plain(input_class, value)
     return input_class
 
 
+def _plain(input_class: type, value: Mapping[str, Any]) -> Any:
+    convert = _converter(input_class)
+    return value if convert is None else convert(value)
+
+
 @cache
-def _converter(input_class: type) -> Convert:
+def _converter(input_class: type) -> Convert | None:
     """The function from a coerced value of `input_class` to its plain dict; leaves (strings,
-    numbers, enums) are already Python values, only the names and nesting change."""
+    numbers, enums) are already Python values, only the names and nesting change. None when
+    nothing can change: every field is named alike in Python and GraphQL, and holds no input
+    that changes. A value is handed on as graphql-core coerced it (a new dict for each value)
+    whenever it holds no field that changes: a bulk of organizations then builds no dict of its
+    own for each record, organization and citation."""
     fields = [(field.graphql_name or to_camel_case(field.python_name), field.python_name, _nested(field.type))
               for field in input_class.__strawberry_definition__.fields]
+    changing = [graphql_name for graphql_name, python_name, nested in fields
+                if graphql_name != python_name or nested is not None]
+    if not changing:
+        return None
 
-    def convert(value: Mapping[str, Any]) -> dict[str, Any]:
+    def convert(value: Mapping[str, Any]) -> Mapping[str, Any]:
+        if not any(graphql_name in value for graphql_name in changing):
+            return value
         return {python_name: (item if nested is None or item is None else nested(item))
                 for graphql_name, python_name, nested in fields
                 if (item := value.get(graphql_name, _OMITTED)) is not _OMITTED}
@@ -170,7 +185,8 @@ _OMITTED = object()
 
 
 def _nested(field_type: Any) -> Convert | None:
-    """How a field's value is converted: None for a leaf, else by its input's converter."""
+    """How a field's value is converted: None for a leaf or an input that needs no converting,
+    else by its input's converter."""
     while isinstance(field_type, StrawberryOptional):
         field_type = field_type.of_type
     if isinstance(field_type, StrawberryList):

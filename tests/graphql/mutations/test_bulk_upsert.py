@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.db import StatementLog
+from registry.graphql.bulk.mutations import _rows
 from registry.models import ExternalIdentifier, Organization, Project
 from tests.conftest import app_settings, asgi_client
 from tests.graphql.conftest import mutate
@@ -77,6 +78,13 @@ async def test_batch_size_and_rows_are_limited(client, keys, sessions):
     payload = await bulk(client, keys, heavy)
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["records"], "INVALID")], payload
     assert await log_length(sessions) == 3
+
+
+def test_the_row_budget_counts_list_items_at_any_depth():
+    cite = [{"source": "s", "excerpt": "e"}]
+    fields = {"title": "A plant", "tags": ["x", "y", "z"], "citations": cite, "aliases": [],
+              "participants": [{"organization": "a", "citations": cite * 2}, {"organization": "b", "citations": cite}]}
+    assert _rows(fields) == 3 + 1 + 0 + 2 + 2 + 1
 
 
 async def test_a_thousand_records_fit_one_request(client, keys, sessions):
