@@ -17,7 +17,7 @@ from .admin import mount_admin
 from .config import DEFAULT_ADMIN_SECRET, Environment, Settings
 from .config import settings as default_settings
 from .db import create_engine, create_sessionmaker
-from .graphql.context import Context
+from .graphql.context import Context, Slots
 from .graphql.core.lookup_plans import LookupPlans
 from .graphql.schema import schema
 from .http import GraphQLHttpRouter, GraphQLResponseCache, RequestBodyLimit, SecurityHeaders
@@ -105,11 +105,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.add_exception_handler(Refusal, _refused)
 
+    slots = Slots.of(settings)  # one worker's, shared by its requests
+
     async def graphql_context(request: Request) -> AsyncIterator[Context]:
         sessions = request.app.state.sessions
         principal = await caller(request, sessions, settings)  # a bad key is refused here, body unread
         context = Context(request.app.state.engine, settings, principal=principal,
-                          request_id=request_id(request), sessions=sessions)
+                          request_id=request_id(request), sessions=sessions, slots=slots)
         try:
             yield context
         finally:

@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     bulk_max_rows: int = Field(
         20_000, ge=1, description="most rows (aliases, citations, participants…) one bulkUpsert may hold in all"
     )
+    bulk_concurrency: int = Field(
+        2, ge=1, le=64, description="bulkUpserts each worker runs at once (others wait their turn): bounds its memory"
+    )
+    search_concurrency: int = Field(
+        4, ge=1, le=64, description="search and searchFacets fields each worker runs at once (others wait their turn)"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -93,6 +93,11 @@ def test_an_unmigrated_database_is_one_clear_line(empty_database):
     assert "api_key" in line
 
 
-def test_an_abusive_idempotency_setting_is_one_line_naming_the_variable(database_url):
-    result = run("apikey", "list", database_url=database_url, REGISTRY_IDEMPOTENCY_TTL_HOURS="-1")
-    assert "REGISTRY_IDEMPOTENCY_TTL_HOURS" in _one_line_error(result)
+@pytest.mark.parametrize(("variable", "value"), [
+    ("REGISTRY_IDEMPOTENCY_TTL_HOURS", "-1"),
+    ("REGISTRY_BULK_CONCURRENCY", "0"),  # no bulkUpsert could ever run
+    ("REGISTRY_SEARCH_CONCURRENCY", "100000"),  # no bound at all
+])
+def test_an_abusive_setting_is_one_line_naming_the_variable(database_url, variable, value):
+    result = run("apikey", "list", database_url=database_url, **{variable: value})
+    assert variable in _one_line_error(result)

@@ -135,12 +135,14 @@ class BulkMutation:
             too_many = FieldError("records", services.ErrorCode.INVALID,
                                   f"holds {rows} rows (aliases, citations, participants…); at most {most}")
             return BulkUpsertPayload(records=[], user_errors=user_errors(ServiceError([too_many]), prefix=()))
-        written = await write(info, lambda session, author: _upsert_all(session, author, batch, problems), prefix=())
-        if written.errors:
-            return BulkUpsertPayload(records=[], user_errors=written.errors)
-        if not selections_under(info.selected_fields[0].selections, "records"):
-            return BulkUpsertPayload(records=[], user_errors=[])  # not asked for, so not read back
-        entities = [result.entity for result in written.results]
-        node_types = [_KINDS[kind][1] for _, kind, _ in batch]
-        return BulkUpsertPayload(records=await load_records(info, entities, node_types, "records"), user_errors=[])
+        async with info.context.slots.bulk:  # a batch holds much memory while it runs: a few at a time
+            written = await write(info, lambda session, author: _upsert_all(session, author, batch, problems), prefix=())
+            if written.errors:
+                return BulkUpsertPayload(records=[], user_errors=written.errors)
+            if not selections_under(info.selected_fields[0].selections, "records"):
+                return BulkUpsertPayload(records=[], user_errors=[])  # not asked for, so not read back
+            entities = [result.entity for result in written.results]
+            node_types = [_KINDS[kind][1] for _, kind, _ in batch]
+            records = await load_records(info, entities, node_types, "records")
+        return BulkUpsertPayload(records=records, user_errors=[])
 

@@ -187,8 +187,54 @@ def _kinds(kinds: list[SearchKind] | None) -> list[EntityType] | None:
     return [EntityType(kind.value) for kind in kinds] if kinds else None
 
 
+async def _search(info: Info, query: str, kinds: list[SearchKind] | None, first: int) -> list[SearchHit]:
+    words = await _corrected(info, parse_query(query, "query"))
+    hits = await info.context.fetch(_ranked(words, info.context.dialect, _kinds(kinds), first), varied=True)
+
+    ids_by_kind: dict[EntityType, list] = defaultdict(list)
+    for hit in hits:
+        ids_by_kind[EntityType(hit["subject_type"])].append(hit["subject_id"])
+    nodes = {}
+    for kind, ids in ids_by_kind.items():
+        found = await info.context.loaders.node(NODE_TYPES[kind]).load_many(ids)
+        nodes.update({(kind, i): node for i, node in zip(ids, found, strict=True)})
+    results = []
+    for hit in hits:
+        node = nodes.get((EntityType(hit["subject_type"]), hit["subject_id"]))
+        if node is None:
+            continue
+        results.append(SearchHit(node=node, matched_name=hit["name"], matched_in=SearchMatch(hit["field"]),
+                                 matched_text=hit["text"], words=words, score=float(hit["tier"])))
+    await prefetch(info, [r.node for r in results], selections_under(info.selected_fields[0].selections, "node"))
+    return results
+
+
+async def _facets(info: Info, query: str, kinds: list[SearchKind] | None) -> list[SearchFacet]:
+    words = await _corrected(info, parse_query(query, "query"))
+    c = _entries.c
+    found = sa.union_all(*[
+        sa.select(c.subject_type, c.subject_id, c.field)
+        .where(*entry_matches(words, info.context.dialect, _kinds(kinds), field))
+        .limit(inline(MAX_COUNTED + 1)).subquery().select()
+        for field in SearchField
+    ]).cte("found")
+    per_field = sa.select(sa.func.count().label("entries")).select_from(found).group_by(found.c.field).subquery()
+    capped = sa.select(sa.func.coalesce(sa.func.max(per_field.c.entries), 0) > MAX_COUNTED).scalar_subquery()
+    counts = await info.context.fetch(
+        sa.select(found.c.subject_type, sa.func.count(sa.distinct(found.c.subject_id)).label("count"),
+                  capped.label("capped"))
+        .group_by(found.c.subject_type)
+        .order_by(found.c.subject_type),
+        varied=True,
+    )
+    return [SearchFacet(kind=SearchKind(row["subject_type"]), count=row["count"], capped=bool(row["capped"]))
+            for row in counts]
+
+
 @strawberry.type
 class SearchQuery:
+    # A search holds its candidates and records in memory while it runs: a worker runs a few at
+    # a time (`Context.slots`), the others wait their turn.
     @strawberry.field(description="Records by name, alias, description or citation excerpt; tolerant of case, "
                                   "accents, transliteration, word forms, split or joined names and small typos")
     async def search(
@@ -196,25 +242,8 @@ class SearchQuery:
     ) -> list[SearchHit]:
         if not 1 <= first <= MAX_HITS:
             raise bad_argument("first", f"must be between 1 and {MAX_HITS}, got {first}")
-        words = await _corrected(info, parse_query(query, "query"))
-        hits = await info.context.fetch(_ranked(words, info.context.dialect, _kinds(kinds), first), varied=True)
-
-        ids_by_kind: dict[EntityType, list] = defaultdict(list)
-        for hit in hits:
-            ids_by_kind[EntityType(hit["subject_type"])].append(hit["subject_id"])
-        nodes = {}
-        for kind, ids in ids_by_kind.items():
-            found = await info.context.loaders.node(NODE_TYPES[kind]).load_many(ids)
-            nodes.update({(kind, i): node for i, node in zip(ids, found, strict=True)})
-        results = []
-        for hit in hits:
-            node = nodes.get((EntityType(hit["subject_type"]), hit["subject_id"]))
-            if node is None:
-                continue
-            results.append(SearchHit(node=node, matched_name=hit["name"], matched_in=SearchMatch(hit["field"]),
-                                     matched_text=hit["text"], words=words, score=float(hit["tier"])))
-        await prefetch(info, [r.node for r in results], selections_under(info.selected_fields[0].selections, "node"))
-        return results
+        async with info.context.slots.search:
+            return await _search(info, query, kinds, first)
 
     @strawberry.field(description="How many records of each kind `search` finds for this query (all of them, "
                                   "not only the first page, up to a bound: see `capped`); kinds with none "
@@ -222,22 +251,5 @@ class SearchQuery:
     async def search_facets(
         self, info: Info, query: str, kinds: list[SearchKind] | None = None
     ) -> list[SearchFacet]:
-        words = await _corrected(info, parse_query(query, "query"))
-        c = _entries.c
-        found = sa.union_all(*[
-            sa.select(c.subject_type, c.subject_id, c.field)
-            .where(*entry_matches(words, info.context.dialect, _kinds(kinds), field))
-            .limit(inline(MAX_COUNTED + 1)).subquery().select()
-            for field in SearchField
-        ]).cte("found")
-        per_field = sa.select(sa.func.count().label("entries")).select_from(found).group_by(found.c.field).subquery()
-        capped = sa.select(sa.func.coalesce(sa.func.max(per_field.c.entries), 0) > MAX_COUNTED).scalar_subquery()
-        counts = await info.context.fetch(
-            sa.select(found.c.subject_type, sa.func.count(sa.distinct(found.c.subject_id)).label("count"),
-                      capped.label("capped"))
-            .group_by(found.c.subject_type)
-            .order_by(found.c.subject_type),
-            varied=True,
-        )
-        return [SearchFacet(kind=SearchKind(row["subject_type"]), count=row["count"], capped=bool(row["capped"]))
-                for row in counts]
+        async with info.context.slots.search:
+            return await _facets(info, query, kinds)
