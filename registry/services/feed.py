@@ -4,9 +4,9 @@ The cursor is the change-log id. A page is `id > cursor ORDER BY id`, up to the 
 PostgreSQL ids may become visible out of order (see `.changes`), and no id above the horizon is
 read until every smaller one has committed or rolled back. So a page never skips a change
 committed late and never repeats one: a partner stores the cursor of the last entry it applied
-and asks again from there. A delete
-appears as a tombstone: action `delete`, with the record's last snapshot. A transaction's own
-changes are not in the log before it commits (they are written at commit).
+and asks again from there. A delete appears as a tombstone: action `delete`, with the record's
+last snapshot. A transaction's own changes are not in the log before it commits (they are
+written at commit).
 """
 
 import uuid
