@@ -10,13 +10,13 @@ written at commit).
 """
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import ChangeAction, ChangeKind, ChangeLog
 from .changes import FEED_LOCK
@@ -76,23 +76,22 @@ def page_of(rows: Sequence[Mapping[str, Any]], cursor: int | None, limit: int) -
     return ChangePage(entries, entries[-1].cursor if entries else cursor, len(rows) > limit)
 
 
-# Exclusive, so granted once no writer is between its change-log INSERT and its commit (they hold
-# it shared); writers that come later wait behind it, for one statement.
-_WRITERS_SETTLED = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(FEED_LOCK, sa.BigInteger)))
-_HIGHEST = sa.select(sa.func.coalesce(sa.func.max(ChangeLog.id), 0))
+# One statement, which ends only once it holds FEED_LOCK exclusively: once no writer is between
+# its change-log INSERT and its commit (they hold it shared). Every id up to the highest its
+# snapshot sees was handed out before that snapshot, to a writer then holding the lock, so all
+# have committed or rolled back by the time it ends, and a later statement sees every one that
+# committed. In autocommit the lock goes when the statement ends: later writers wait that long.
+_HORIZON = sa.select(
+    sa.select(sa.func.coalesce(sa.func.max(ChangeLog.id), 0)).scalar_subquery(),
+    sa.func.pg_advisory_xact_lock(sa.literal(FEED_LOCK, sa.BigInteger)),
+)
 
 
-async def horizon(engine: AsyncEngine) -> int | None:
-    """The highest change id that no change still to come can precede (None on SQLite, whose ids
-    follow commit order): read with FEED_LOCK held, in a transaction of its own that releases it
-    at once. It waits for writers committing now, not for whole write transactions."""
-    if engine.dialect.name != "postgresql":
-        return None
-    async with engine.connect() as connection:
-        await connection.execute(_WRITERS_SETTLED)
-        highest = await connection.scalar(_HIGHEST)
-        await connection.commit()
-    return highest
+async def horizon(scalar: Callable[[sa.Select], Awaitable[Any]], dialect: str) -> int | None:
+    """The highest change id that no change still to come can precede, read with `scalar` (of a
+    connection in autocommit); None on SQLite, whose ids follow commit order. It waits for the
+    writers committing now, not for whole write transactions."""
+    return await scalar(_HORIZON) if dialect == "postgresql" else None
 
 
 def changes_statement(
@@ -137,7 +136,9 @@ async def changes_after(
     """Up to `limit` changes committed after `cursor` (None: from the first), oldest first,
     optionally of some kinds only."""
     _check_page(cursor, limit)  # before waiting for the horizon
-    up_to = await horizon(session.bind)
+    async with session.bind.connect() as connection:  # autocommit: the lock goes with the statement
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        up_to = await horizon(connection.scalar, connection.dialect.name)
     rows = (await session.execute(changes_statement(cursor, limit, kinds, up_to))).mappings().all()
     return page_of(rows, cursor, limit)
 

@@ -37,6 +37,6 @@ class ChangeQuery:
             description="Only changes of these kinds (none: every kind)")] = None,
     ) -> ChangeConnection:
         limit, start, only = page_size(first), cursor(after), change_kinds(kinds)
-        up_to = await horizon(info.context.engine)
+        up_to = await horizon(info.context.scalar, info.context.dialect)  # on the request's own connection
         rows = await info.context.fetch(changes_statement(start, limit, only, up_to))
         return connection(page_of(rows, start, limit), start, _TYPE_NAMES.get)
