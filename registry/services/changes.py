@@ -18,7 +18,6 @@ Nothing can forget it: services call `record_change` for every record they write
 change, and the `before_commit` hook writes the queue for every session.
 """
 
-import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ..db import execute_fixed
+from ..db import insert_rows
 from ..models import ChangeAction, ChangeKind, ChangeLog, Country
 from ..models.base import EntityMixin, utcnow
 
@@ -162,23 +161,15 @@ def _write_queued_changes(session: Session) -> None:
         return
     session.flush()  # every other write first: nothing may wait on a row lock while holding FEED_LOCK
     rows = [change.row() for change in session.info.pop(_QUEUE)]
-    execute_fixed(session, _change_log_insert(session.get_bind().dialect.name == "postgresql", tuple(rows[0])), rows)
+    insert_rows(session, ChangeLog.__table__, rows, first=_TAKE_FEED_LOCK_SHARED)
 
 
-@functools.cache
-def _change_log_insert(on_postgresql: bool, columns: tuple[str, ...]) -> sa.Insert:
-    """The INSERT of the queued rows' `columns`, built once (SQLAlchemy then keys its compiled
-    form once rather than on every commit)."""
-    table = ChangeLog.__table__
-    if not on_postgresql:
-        return sa.insert(table)
-    # The INSERT takes FEED_LOCK itself, before its rows get their ids: its subquery is evaluated
-    # first (PostgreSQL neither flattens nor drops a subquery holding a volatile function). A
-    # lock taken by a statement of its own would be held one more round trip until the COMMIT.
-    shared_lock = sa.func.pg_advisory_xact_lock_shared(sa.literal(FEED_LOCK, sa.BigInteger))
-    locked = sa.select(shared_lock.label("feed")).subquery()
-    values = sa.select(*(sa.bindparam(name, type_=table.c[name].type) for name in columns)).select_from(locked)
-    return sa.insert(table).from_select(list(columns), values)
+# The change-log INSERT takes FEED_LOCK itself, before its rows draw their ids (PostgreSQL runs an
+# uncorrelated subquery once, before the first row): a lock taken by a statement of its own would
+# be held one more round trip until the COMMIT.
+_TAKE_FEED_LOCK_SHARED = sa.select(
+    sa.func.pg_advisory_xact_lock_shared(sa.literal(FEED_LOCK, sa.BigInteger))
+).scalar_subquery()
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from ..db import execute_fixed
+from ..db import execute_fixed, insert_rows
 from ..models import Alias, ChangeAction, Citation, Country, ExternalIdentifier, SearchEntry, Source, Tag
 from ..models.base import utcnow
 from ..models.enums import EntityType
@@ -574,8 +574,7 @@ async def store(session: AsyncSession, drafts: Sequence[Draft], author: Author) 
         for table, rows in draft.children:
             rows_by_table[table] += rows
     for table, rows in rows_by_table.items():
-        if rows:
-            await session.run_sync(execute_fixed, _insert(table), rows)
+        await session.run_sync(insert_rows, table.__table__, rows)
     await insert_entries(session, [row for draft in drafts for row in draft.search_rows or ()])
     return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
 
@@ -601,15 +600,8 @@ async def _insert_new_records(session: AsyncSession, drafts: Sequence[Draft]) ->
             draft.entity = entity
 
 
-# Statements whose shape is the table's alone are built once: SQLAlchemy then finds each one's
-# compiled form by a cache key it has computed already, rather than building and keying it anew.
-@functools.cache
-def _insert(model: type[SQLModel]) -> sa.Insert:
-    """The table's plain INSERT: Core's, as these rows need nothing from the ORM (no objects,
-    no generated keys back), whose bulk INSERT would sort and collect them again."""
-    return sa.insert(model.__table__)
-
-
+# Built once per table: SQLAlchemy then finds its compiled form by a cache key it has computed
+# already, rather than building and keying it anew.
 @functools.cache
 def _insert_returning(model: type[SQLModel]) -> sa.Insert:
     return sa.insert(model).returning(model, sort_by_parameter_order=True)

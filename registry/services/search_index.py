@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db import execute_fixed
+from ..db import insert_rows
 from ..models import Alias, Citation, SearchEntry, SearchField, SearchTerm
 from ..models.enums import EntityType
 from ..search_text import analyse, stems_text
@@ -26,13 +25,6 @@ __all__ = ["MAX_TERM_LENGTH", "entry_rows", "insert_entries", "rebuild", "term_e
 MAX_TERM_LENGTH = 40  # longer "words" (codes, runs of letters) are never worth correcting towards
 _INSERT_BATCH = 1000
 _NAMES = (SearchField.NAME, SearchField.ALIAS)
-
-
-# Built once, as every write indexes its record: SQLAlchemy keys their compiled forms once. On
-# the tables (Core), not the models: the ORM's bulk INSERT would only sort and collect the rows again.
-_INSERT_ENTRIES = sa.insert(SearchEntry.__table__)
-_INSERT_NEW_TERMS = {on_postgresql: dialect.insert(SearchTerm.__table__).on_conflict_do_nothing()
-                     for on_postgresql, dialect in ((True, postgresql), (False, sqlite))}
 
 
 def term_ends(term: str) -> str:
@@ -61,16 +53,15 @@ async def _add_terms(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     terms = sorted({term for row in rows for term in row["terms"].split() if len(term) <= MAX_TERM_LENGTH})
     if not terms:
         return
-    statement = _INSERT_NEW_TERMS[session.get_bind().dialect.name == "postgresql"]
     for start in range(0, len(terms), _INSERT_BATCH):
         batch = [{"term": term, "ends": term_ends(term)} for term in terms[start:start + _INSERT_BATCH]]
-        await session.run_sync(execute_fixed, statement, batch)
+        await session.run_sync(insert_rows, SearchTerm.__table__, batch, skip_conflicts=True)
 
 
 async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert search entries (the record's old ones already deleted) and add their stems."""
     for start in range(0, len(rows), _INSERT_BATCH):
-        await session.run_sync(execute_fixed, _INSERT_ENTRIES, rows[start:start + _INSERT_BATCH])
+        await session.run_sync(insert_rows, SearchEntry.__table__, rows[start:start + _INSERT_BATCH])
     await _add_terms(session, rows)
 
 

@@ -1,12 +1,26 @@
 """The write path's fixed statements on asyncpg's own connection (`registry.db.execute_fixed`):
-what they write is what SQLAlchemy would have written, and a refusal is still an IntegrityError."""
+what they write is what SQLAlchemy would have written, and a refusal is still an IntegrityError;
+and a batch's rows, one INSERT per table (`registry.db.insert_rows`)."""
+
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from registry import services
-from registry.db import StatementLog
-from registry.models import Alias, ChangeAction, ChangeKind, ChangeLog, Citation, SearchEntry, SearchField
+from registry.db import StatementLog, insert_rows
+from registry.models import (
+    Alias,
+    ChangeAction,
+    ChangeKind,
+    ChangeLog,
+    Citation,
+    SearchEntry,
+    SearchField,
+    SearchTerm,
+)
+from registry.models.base import as_utc
 from registry.models.enums import EntityType
 from registry.services.bulk import Upsert, upsert_many
 from tests.utils.factories import AUTHOR, cite
@@ -63,3 +77,82 @@ async def test_a_unique_key_refused_on_the_drivers_connection_is_an_integrity_er
     async with postgres_base() as session:
         assert await session.scalar(sa.select(sa.func.count()).select_from(Citation).where(
             Citation.subject_type == EntityType.ORGANIZATION)) == 0
+
+
+async def test_a_batchs_rows_go_in_one_statement_per_table_as_arrays(postgres_base):
+    """On PostgreSQL each table's rows of a batch go in one INSERT of arrays, not an executemany
+    (which the server runs once per row); every row arrives, in the change log in write order."""
+    records = [Upsert(services.ORGANIZATION, "crm", f"a{i}", {
+        "name": f"Batch Member {i}", "kind": "company", "country": "KZ",
+        "aliases": [{"name": f"Member {i}"}], "citations": cite(f"member {i} builds tractors")}) for i in range(30)]
+    engine = postgres_base.kw["bind"]
+    with StatementLog(engine) as log:
+        async with postgres_base() as session, session.begin():
+            results = await upsert_many(session, records, author=AUTHOR)
+        every = await log.settled()
+    inserts = [statement for statement in every if _table(statement) in
+               {"citation", "alias", "external_identifier", "search_entry", "search_term", "change_log"}]
+    assert sorted(_table(statement) for statement in inserts) == sorted(
+        ["citation", "alias", "external_identifier", "search_entry", "search_term", "change_log"]), every
+    assert all("unnest(" in statement for statement in inserts), inserts
+
+    ids = [result.entity.id for result in results]
+    async with postgres_base() as session:
+        for table in (Alias, Citation):
+            assert await session.scalar(sa.select(sa.func.count()).select_from(table).where(
+                table.subject_id.in_(ids))) == 30
+        assert await session.scalar(sa.select(sa.func.count()).select_from(SearchEntry).where(
+            SearchEntry.subject_id.in_(ids))) == 90  # name, alias and citation of each
+        logged = (await session.scalars(sa.select(ChangeLog.entity_id).where(ChangeLog.entity_id.in_(ids))
+                                        .order_by(ChangeLog.id))).all()
+    assert logged == ids
+
+
+@pytest.mark.parametrize("skip_conflicts", [False, True])
+async def test_insert_rows_keeps_every_value_and_skips_only_what_it_is_told(base, skip_conflicts):
+    """`insert_rows` on both engines: enums, NULLs, JSON and times arrive as given; a row that a
+    unique key refuses fails the INSERT, or is left out with `skip_conflicts`."""
+    moment = datetime(2026, 12, 3, 19, 30, 15, 123456, tzinfo=UTC)
+    entity_ids = [uuid.uuid4(), uuid.uuid4()]
+    rows = [{"entity_type": ChangeKind.ORGANIZATION, "entity_id": entity_id, "action": ChangeAction.CREATE,
+             "version": 1, "actor": "tester", "request_id": None if i else "req-1", "changed_at": moment,
+             "data": {"name": f"Row {i}", "tags": ["a", "b"]}, "changes": None}
+            for i, entity_id in enumerate(entity_ids)]
+    terms = [{"term": "tractor", "ends": "tror"}, {"term": "harvester", "ends": "haer"}]
+    async with base() as session:
+        earlier = set((await session.scalars(sa.select(SearchTerm.term))).all())  # the base's own
+    async with base() as session, session.begin():
+        await session.run_sync(insert_rows, ChangeLog.__table__, rows)
+        await session.run_sync(insert_rows, SearchTerm.__table__, terms)
+    async with base() as session:
+        logged = (await session.scalars(sa.select(ChangeLog).where(ChangeLog.entity_id.in_(entity_ids))
+                                        .order_by(ChangeLog.id))).all()
+    assert [(row.entity_type, row.entity_id, row.action, row.request_id, row.data, row.changes) for row in logged] == [
+        (ChangeKind.ORGANIZATION, entity_ids[0], ChangeAction.CREATE, "req-1", {"name": "Row 0", "tags": ["a", "b"]},
+         None),
+        (ChangeKind.ORGANIZATION, entity_ids[1], ChangeAction.CREATE, None, {"name": "Row 1", "tags": ["a", "b"]},
+         None)]
+    assert {as_utc(row.changed_at) for row in logged} == {moment}
+
+    again = [{"term": "tractor", "ends": "tror"}, {"term": "combine", "ends": "cone"}]
+    if skip_conflicts:
+        async with base() as session, session.begin():
+            await session.run_sync(insert_rows, SearchTerm.__table__, again, skip_conflicts=True)
+    else:
+        with pytest.raises(sa.exc.IntegrityError):
+            async with base() as session, session.begin():
+                await session.run_sync(insert_rows, SearchTerm.__table__, again)
+    async with base() as session:
+        stored = set((await session.scalars(sa.select(SearchTerm.term))).all())
+    assert stored - earlier == ({"tractor", "harvester", "combine"} if skip_conflicts else {"tractor", "harvester"})
+
+
+async def test_insert_rows_refuses_a_string_longer_than_its_column_rather_than_cutting_it(postgres_base):
+    """The arrays are cast to VARCHAR without a length: a cast to the column's VARCHAR(n) would cut
+    an over-long value short in silence, where the column itself refuses it."""
+    row = {"term": "t" * 41, "ends": "tttt"}  # search_term.term is VARCHAR(40)
+    with pytest.raises(sa.exc.DBAPIError, match="too long"):
+        async with postgres_base() as session, session.begin():
+            await session.run_sync(insert_rows, SearchTerm.__table__, [row, {"term": "fine", "ends": "fine"}])
+    async with postgres_base() as session:
+        assert (await session.scalars(sa.select(SearchTerm.term).where(SearchTerm.term.like("tttt%")))).all() == []
