@@ -108,15 +108,20 @@ async def test_a_batchs_rows_go_in_one_statement_per_table_as_arrays(postgres_ba
     assert logged == ids
 
 
+# JSON values at the edges of what the engines' JSON text is written with (registry.db._json_text)
+_FAR_JSON = {"place": "Минск, Беларусь", "count": 2**70, "ratio": 0.1}
+
+
 @pytest.mark.parametrize("skip_conflicts", [False, True])
 async def test_insert_rows_keeps_every_value_and_skips_only_what_it_is_told(base, skip_conflicts):
-    """`insert_rows` on both engines: enums, NULLs, JSON and times arrive as given; a row that a
-    unique key refuses fails the INSERT, or is left out with `skip_conflicts`."""
+    """`insert_rows` on both engines: enums, NULLs, JSON (non-ASCII text, an integer past 64 bits)
+    and times arrive as given; a row that a unique key refuses fails the INSERT, or is left out
+    with `skip_conflicts`."""
     moment = datetime(2026, 12, 3, 19, 30, 15, 123456, tzinfo=UTC)
     entity_ids = [uuid.uuid4(), uuid.uuid4()]
     rows = [{"entity_type": ChangeKind.ORGANIZATION, "entity_id": entity_id, "action": ChangeAction.CREATE,
              "version": 1, "actor": "tester", "request_id": None if i else "req-1", "changed_at": moment,
-             "data": {"name": f"Row {i}", "tags": ["a", "b"]}, "changes": None}
+             "data": {"name": f"Row {i}", "tags": ["a", "b"], **_FAR_JSON}, "changes": None}
             for i, entity_id in enumerate(entity_ids)]
     terms = [{"term": "tractor", "ends": "tror"}, {"term": "harvester", "ends": "haer"}]
     async with base() as session:
@@ -128,10 +133,10 @@ async def test_insert_rows_keeps_every_value_and_skips_only_what_it_is_told(base
         logged = (await session.scalars(sa.select(ChangeLog).where(ChangeLog.entity_id.in_(entity_ids))
                                         .order_by(ChangeLog.id))).all()
     assert [(row.entity_type, row.entity_id, row.action, row.request_id, row.data, row.changes) for row in logged] == [
-        (ChangeKind.ORGANIZATION, entity_ids[0], ChangeAction.CREATE, "req-1", {"name": "Row 0", "tags": ["a", "b"]},
-         None),
-        (ChangeKind.ORGANIZATION, entity_ids[1], ChangeAction.CREATE, None, {"name": "Row 1", "tags": ["a", "b"]},
-         None)]
+        (ChangeKind.ORGANIZATION, entity_ids[0], ChangeAction.CREATE, "req-1",
+         {"name": "Row 0", "tags": ["a", "b"], **_FAR_JSON}, None),
+        (ChangeKind.ORGANIZATION, entity_ids[1], ChangeAction.CREATE, None,
+         {"name": "Row 1", "tags": ["a", "b"], **_FAR_JSON}, None)]
     assert {as_utc(row.changed_at) for row in logged} == {moment}
 
     again = [{"term": "tractor", "ends": "tror"}, {"term": "combine", "ends": "cone"}]
