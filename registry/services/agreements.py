@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from ..models import Agreement, AgreementParty, AgreementSignatory, Country, Event, Organization, Person
 from ..models.enums import AgreementKind, AgreementPartyRole, AgreementStatus, EntityType
 from .entities import EntitySpec, RelationSpec
@@ -30,8 +32,8 @@ class AgreementIn(EntityIn):
     city: str | None = None
     signing_event: Slug | None = None
     description: str | None = None
-    parties: list[AgreementPartyIn] = []
-    signatories: list[AgreementSignatoryIn] = []
+    parties: list[AgreementPartyIn] = Field(default_factory=list)
+    signatories: list[AgreementSignatoryIn] = Field(default_factory=list)
 
 
 AGREEMENT = EntitySpec(

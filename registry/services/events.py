@@ -1,4 +1,4 @@
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..models import Country, Event, EventParticipant, Organization, Person
 from ..models.enums import EntityType, EventKind, EventParticipantRole
@@ -30,7 +30,7 @@ class EventIn(EntityIn):
     country: str | None = None
     city: str | None = None
     description: str | None = None
-    participants: list[EventParticipantIn] = []
+    participants: list[EventParticipantIn] = Field(default_factory=list)
 
 
 EVENT = EntitySpec(

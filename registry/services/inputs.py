@@ -78,7 +78,7 @@ class RelationIn(StrictModel):
 class EntityIn(StrictModel):
     """What every first-class record carries besides its own fields."""
 
-    aliases: list[AliasIn] = []
-    identifiers: list[IdentifierIn] = []
-    tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=50)]] = []
+    aliases: list[AliasIn] = Field(default_factory=list)
+    identifiers: list[IdentifierIn] = Field(default_factory=list)
+    tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=50)]] = Field(default_factory=list)
     citations: list[CitationIn] = Field(min_length=1)

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from ..models import Country, Organization, Person, Position
 from ..models.enums import EntityType
 from .entities import EntitySpec, RelationSpec
@@ -20,7 +22,7 @@ class PersonIn(EntityIn):
     patronymic: str | None = None
     country: str | None = None
     description: str | None = None
-    positions: list[PositionIn] = []
+    positions: list[PositionIn] = Field(default_factory=list)
 
 
 PERSON = EntitySpec(

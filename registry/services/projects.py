@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from ..models import (
     Agreement,
     Country,
@@ -47,9 +49,9 @@ class ProjectIn(EntityIn):
     country: str | None = None
     location: str | None = None
     description: str | None = None
-    participants: list[ProjectParticipantIn] = []
-    agreements: list[ProjectAgreementIn] = []
-    events: list[ProjectEventIn] = []
+    participants: list[ProjectParticipantIn] = Field(default_factory=list)
+    agreements: list[ProjectAgreementIn] = Field(default_factory=list)
+    events: list[ProjectEventIn] = Field(default_factory=list)
 
 
 PROJECT = EntitySpec(

@@ -18,7 +18,7 @@ class SourceIn(EntityIn):
     published: PartialDateText = None
     url: str | None = Field(default=None, max_length=500)
     description: str | None = None
-    citations: list[CitationIn] = []  # a source is its own evidence
+    citations: list[CitationIn] = Field(default_factory=list)  # a source is its own evidence
 
 
 SOURCE = EntitySpec(
