@@ -108,11 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     slots = Slots.of(settings)  # one worker's, shared by its requests
 
     async def graphql_context(request: Request) -> AsyncIterator[Context]:
-        sessions = request.app.state.sessions
-        principal = await caller(request, sessions, settings)  # a bad key is refused here, body unread
-        context = Context(request.app.state.engine, settings, principal=principal,
-                          request_id=request_id(request), sessions=sessions, slots=slots)
+        context = Context(request.app.state.engine, settings, request_id=request_id(request),
+                          sessions=request.app.state.sessions, slots=slots)
         try:
+            # a bad key is refused here, the body unread; the key is looked up on the request's reads
+            context.principal = await caller(request, context.reads, settings)
             yield context
         finally:
             await context.close()

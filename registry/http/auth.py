@@ -10,12 +10,12 @@ served as anonymous.
 import re
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..config import Settings
 from ..db import is_database_outage
+from ..graphql.context import Reads
 from ..graphql.core.permissions import UNAUTHENTICATED
 from ..models import ApiKey
 from ..services.api_keys import authenticate
@@ -48,8 +48,9 @@ def _unauthorized(request: Request, message: str, challenge: str) -> Refusal:
                                   headers={"WWW-Authenticate": challenge}))
 
 
-async def caller(request: Request, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> ApiKey | None:
-    """The live API key the request carries; None when it carries none (and may read without)."""
+async def caller(request: Request, reads: Reads, settings: Settings) -> ApiKey | None:
+    """The live API key the request carries; None when it carries none (and may read without).
+    Looked up on `reads`, the connection the request then reads with."""
     header = request.headers.get("authorization")
     if header is None:
         if settings.require_auth_for_read:
@@ -61,11 +62,7 @@ async def caller(request: Request, sessions: async_sessionmaker[AsyncSession], s
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized(request, "Authorization: must be `Bearer <key>`", invalid)
     try:
-        async with sessions() as session:
-            # Autocommit: the look-up (and, now and then, the key's last use) is one statement, so
-            # BEGIN and COMMIT would only add two round trips to every request with a key.
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            key = await authenticate(session, token.strip())
+        key = await authenticate(reads.fetch_fixed, token.strip())
     except Exception as error:
         if not is_database_outage(error):
             raise

@@ -95,13 +95,12 @@ class PreparedLane:
 
     async def _answer(self, scope: Scope, plan: LookupPlan, bound: list, media_type: str) -> Response:
         state = scope["app"].state
+        reads = Reads(state.engine)  # the key's look-up and the answer: one connection
         try:
-            await caller(Request(scope), state.sessions, self.settings)
+            await caller(Request(scope), reads, self.settings)
+            data = await plan.answer(bound, reads, state.engine.dialect)
         except Refusal as refusal:
             return refusal.response  # as the app's context getter answers it
-        reads = Reads(state.engine)
-        try:
-            data = await plan.answer(bound, reads, state.engine.dialect)
         except Exception as error:  # a database error: the app answers it as it does (503…)
             logger.debug("prepared lane: left to the app: %r", error)
             raise _Unanswered from error

@@ -9,14 +9,15 @@ Those exist for passwords people choose, which are few enough to try them all.
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import ApiKey, ApiKeyScope
 from ..models.base import as_utc, utcnow
@@ -103,35 +104,46 @@ async def revoke_api_key(session: AsyncSession, name: str) -> ApiKey:
     return api_key
 
 
-# authenticate's statements, built once: every request with a key runs them (the second now and then).
-_BY_PREFIX = sa.select(ApiKey).where(ApiKey.prefix == sa.bindparam("prefix"))
+# authenticate's statements, built once: every request with a key runs them (the second now and
+# then). On the table (Core): a row is all authenticate needs, not an object in a session.
+_API_KEY = ApiKey.__table__
+_BY_PREFIX = sa.select(_API_KEY).where(_API_KEY.c.prefix == sa.bindparam("prefix"))
 # Conditional, so that workers authenticating the same key at once write it once.
 _NOTE_USE = (
-    sa.update(ApiKey)
-    .where(ApiKey.id == sa.bindparam("key_id"),
-           sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= sa.bindparam("used_before")))
+    sa.update(_API_KEY)
+    .where(_API_KEY.c.id == sa.bindparam("key_id"),
+           sa.or_(_API_KEY.c.last_used_at.is_(None), _API_KEY.c.last_used_at <= sa.bindparam("used_before")))
     .values(last_used_at=sa.bindparam("now"))
-    .execution_options(synchronize_session=False)
+    .returning(_API_KEY.c.id)
 )
 
+# Runs a statement built once and returns its rows, each statement committed on its own: a
+# request's read connection (`registry.graphql.context.Reads.fetch_fixed`).
+Fetch = Callable[[sa.Executable, dict[str, Any]], Awaitable[Sequence[Mapping[str, Any]]]]
 
-async def authenticate(session: AsyncSession, presented_key: str | None) -> ApiKey | None:
+
+async def authenticate(fetch: Fetch, presented_key: str | None) -> ApiKey | None:
     """The live key `presented_key` is, or None when it is missing, malformed, unknown or revoked.
 
-    Notes the use in `last_used_at` at most once per LAST_USED_RESOLUTION; the caller commits."""
+    One statement through `fetch`, on the connection the request reads with (a session of its
+    own cost every keyed request a second pooled connection and the ORM's work around one row);
+    notes the use in `last_used_at` at most once per LAST_USED_RESOLUTION, with a second."""
     if not presented_key or len(presented_key) > _MAX_KEY_LENGTH:
         return None
     shape = _KEY_SHAPE.fullmatch(presented_key)
     if shape is None:
         return None
-    api_key = await session.scalar(_BY_PREFIX, {"prefix": shape.group(1)})
-    if api_key is None or not hmac.compare_digest(api_key.secret_hash, _digest(presented_key)):
+    rows = await fetch(_BY_PREFIX, {"prefix": shape.group(1)})
+    if not rows or not hmac.compare_digest(rows[0]["secret_hash"], _digest(presented_key)):
         return None
-    if api_key.revoked_at is not None:
+    row = rows[0]
+    if row["revoked_at"] is not None:
         return None
-    now = utcnow()
-    if api_key.last_used_at is None or as_utc(api_key.last_used_at) <= now - LAST_USED_RESOLUTION:
-        await session.execute(_NOTE_USE, {"key_id": api_key.id, "now": now,
-                                          "used_before": now - LAST_USED_RESOLUTION})
-        set_committed_value(api_key, "last_used_at", now)  # written above; nothing left to flush
-    return api_key
+    now, last_used = utcnow(), row["last_used_at"]
+    if last_used is None or as_utc(last_used) <= now - LAST_USED_RESOLUTION:
+        await fetch(_NOTE_USE, {"key_id": row["id"], "now": now, "used_before": now - LAST_USED_RESOLUTION})
+        last_used = now
+    scopes = row["scopes"]  # asyncpg's own rows hand JSON over as its text
+    return ApiKey(id=row["id"], name=row["name"], prefix=row["prefix"], secret_hash=row["secret_hash"],
+                  scopes=json.loads(scopes) if isinstance(scopes, str) else scopes,
+                  created_at=row["created_at"], last_used_at=last_used, revoked_at=None)

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.db import StatementLog
+from registry.graphql.context import Reads
 from registry.models import ApiKey, ApiKeyScope
 from registry.models.base import as_utc, utcnow
 from registry.services import ServiceError, api_keys
@@ -18,8 +19,11 @@ async def _create(sessions, name="partner", scopes=("read", "write")):
 
 
 async def _authenticate(sessions, presented):
-    async with sessions() as session, session.begin():
-        return await api_keys.authenticate(session, presented)
+    reads = Reads(sessions.kw["bind"])  # as a request looks its key up: on the connection it reads with
+    try:
+        return await api_keys.authenticate(reads.fetch_fixed, presented)
+    finally:
+        await reads.close()
 
 
 async def test_only_a_hash_of_the_key_is_stored_and_the_key_authenticates(sessions):

@@ -77,3 +77,22 @@ async def test_mutations_never_go_over_get_nor_into_the_cache(client, keys, sess
     while not hasattr(cache, "cache"):
         cache = cache.app
     assert len(cache.cache) == 0
+
+
+async def test_a_keyed_request_looks_its_key_up_on_the_connection_it_reads_with(client, keys):
+    """One pooled connection for the key's look-up and the request's reads (a session of its own
+    for the key cost every keyed request a second one)."""
+    pool = client.app.state.engine.sync_engine
+    checkouts = []
+
+    def checked_out(*_) -> None:
+        checkouts.append(1)
+
+    sa.event.listen(pool, "checkout", checked_out)
+    try:
+        response = await client.post("/graphql", json={"query": READ},
+                                     headers={"Authorization": f"Bearer {keys['reader']}"})
+    finally:
+        sa.event.remove(pool, "checkout", checked_out)
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    assert len(checkouts) == 1
