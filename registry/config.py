@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         paid by every read the API serves, and a deployment behind a proxy or load balancer has
         its access log there; errors and warnings are logged either way."""
         return self.access_log if self.access_log is not None else self.env != Environment.PRODUCTION
+    telemetry: bool = Field(
+        False, description="FastAPI's native OpenTelemetry (request spans, metrics, logs through the global "
+        "providers, once opentelemetry-sdk is installed and configured); false: off, and its check on every "
+        "request skipped",
+    )
     prepared_lane: bool = Field(
         True, description="answer repeated node(id:)/nodes(ids:) queries from their compiled statements, "
         "without the GraphQL machinery (registry/http/prepared.py); needs REGISTRY_EXECUTOR=compiled",

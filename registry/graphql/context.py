@@ -9,9 +9,10 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.util import LRUCache
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import LRUCache, greenlet_spawn
 from strawberry.fastapi import BaseContext
 
 from ..config import Settings
@@ -50,15 +51,33 @@ class Reads:
         self.engine = engine
         self._on_asyncpg = engine.dialect.driver == "asyncpg"
         self._connection: AsyncConnection | None = None
-        self._driver: Any = None  # asyncpg's connection under `_connection`, once asked for
+        self._pooled: PoolProxiedConnection | None = None  # checked out with no Connection around it
+        self._driver: Any = None  # asyncpg's connection under `_connection` or `_pooled`, once asked for
         self._owned = True  # False: a write transaction's connection, lent by `read_within`
         self._autocommit = False
         self._lock = asyncio.Lock()
 
     async def _connected(self) -> AsyncConnection:
         if self._connection is None:
-            self._connection = await self.engine.connect()
+            if self._pooled is None:
+                self._connection = await self.engine.connect()
+            else:  # SQLAlchemy's Connection around the pooled one taken for the driver: no second checkout
+                sync_connection = Connection(self.engine.sync_engine, connection=self._pooled)
+                self._connection, self._pooled = AsyncConnection(self.engine, sync_connection), None
         return self._connection
+
+    async def _driver_connection(self) -> Any:
+        """asyncpg's connection. Taken straight from the pool when SQLAlchemy has not needed one:
+        its Connection object, and the hop that asks it for the driver's, were a fifth of a node
+        lookup's CPU in the prepared lane (bench/README.md); it is made only if a statement
+        through SQLAlchemy follows (`_connected`)."""
+        if self._driver is None:
+            if self._connection is not None:
+                self._driver = (await self._connection.get_raw_connection()).driver_connection
+            else:
+                self._pooled = await self.engine.raw_connection()
+                self._driver = self._pooled.driver_connection
+        return self._driver
 
     async def _for_sqlalchemy(self) -> AsyncConnection:
         connection = await self._connected()
@@ -96,10 +115,7 @@ class Reads:
     async def fetch_prepared(self, prepared: DriverStatement, parameters: Mapping[str, Any]) -> list[Any]:
         """asyncpg's records of `prepared`, run on asyncpg's own connection (PostgreSQL only)."""
         async with self._lock:
-            connection = await self._connected()
-            if self._driver is None:
-                self._driver = (await connection.get_raw_connection()).driver_connection
-            driver = self._driver
+            driver = await self._driver_connection()
             try:
                 return await prepared.fetch(driver, parameters)
             except BaseException as error:
@@ -107,9 +123,17 @@ class Reads:
                 # reported an error in the statement itself, the connection may be lost or
                 # mid-protocol, and must not go back to the pool (no pre-ping would catch it).
                 if driver.is_closed() or not isinstance(error, asyncpg.PostgresError):
-                    self._driver = None
-                    await connection.invalidate()
+                    await self._invalidate()
                 raise
+
+    async def _invalidate(self) -> None:
+        """Close the connection in use for good, rather than give it back to the pool."""
+        self._driver = None
+        if self._connection is not None:
+            await self._connection.invalidate()
+        elif self._pooled is not None:
+            pooled, self._pooled = self._pooled, None
+            await greenlet_spawn(pooled.invalidate)  # which gives its place back to the pool
 
     async def scalar(self, statement: sa.Select) -> Any:
         async with self._lock:
@@ -118,7 +142,9 @@ class Reads:
     async def close(self) -> None:
         if self._connection is not None and self._owned:
             await self._connection.close()
-        self._connection, self._driver, self._owned, self._autocommit = None, None, True, False
+        elif self._pooled is not None:
+            await greenlet_spawn(self._pooled.close)  # the pool's reset may need the driver
+        self._connection, self._pooled, self._driver, self._owned, self._autocommit = None, None, None, True, False
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Pure ASGI middleware: the request body limit and the headers every response carries."""
 
-from starlette.datastructures import Headers, MutableHeaders
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .protocol import error_response
@@ -74,6 +76,32 @@ class RequestBodyLimit:
             await self._too_large(limit)(scope, receive, send)
 
 
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_CSP = b"content-security-policy"
+_STRICT_CSP = (_CSP, STRICT_CSP.encode())
+
+
+def _secured(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` (ASGI's: lower-case names) with nosniff in place of any X-Content-Type-Options
+    (where the first stood, else last) and the strict CSP last unless they carry one: what
+    Starlette's MutableHeaders does, on the raw list (that object was ~0.7% of a node lookup)."""
+    secured, nosniff_set, has_csp = [], False, False
+    for header in headers:
+        name = header[0]
+        if name == _NOSNIFF[0]:
+            if not nosniff_set:
+                secured.append(_NOSNIFF)
+                nosniff_set = True
+            continue
+        has_csp = has_csp or name == _CSP
+        secured.append(header)
+    if not nosniff_set:
+        secured.append(_NOSNIFF)
+    if not has_csp:
+        secured.append(_STRICT_CSP)
+    return secured
+
+
 class SecurityHeaders:
     """`X-Content-Type-Options: nosniff` and, unless the response set its own, a strict CSP."""
 
@@ -87,9 +115,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers.setdefault("Content-Security-Policy", STRICT_CSP)
+                message["headers"] = _secured(message.get("headers", ()))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -30,17 +30,15 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..graphql.context import Reads
-from ..graphql.core.compat import parse_content_type
 from ..graphql.core.limits import Limits
 from ..graphql.core.lookup_plans import LookupPlan, LookupPlans, make_plan
 from .auth import Refusal, caller
 from .idempotency import HEADER
-from .protocol import JSON, response_media_type
+from .protocol import JSON, content_media_type, response_media_type
 
 __all__ = ["PreparedLane"]
 
@@ -66,8 +64,7 @@ class PreparedLane:
             return
         headers = Headers(scope=scope)
         media_type = response_media_type(headers.get("accept"))
-        content_type, _ = parse_content_type(headers.get("content-type") or "")
-        if media_type is None or content_type != JSON or HEADER in headers:
+        if media_type is None or content_media_type(headers.get("content-type")) != JSON or HEADER in headers:
             await self.app(scope, receive, send)
             return
         messages, body = await _read_body(receive)
@@ -87,20 +84,24 @@ class PreparedLane:
             await self.app(scope, replay, send)
             return
         try:
-            response = await self._answer(scope, plan, bound, media_type)
+            body = await self._answer(scope, plan, bound)
+        except Refusal as refusal:
+            await refusal.response(scope, replay, send)  # as the app's context getter answers it
+            return
         except _Unanswered:
             await self.app(scope, replay, send)
             return
-        await response(scope, replay, send)
+        await _send_json(send, body, media_type)
 
-    async def _answer(self, scope: Scope, plan: LookupPlan, bound: list, media_type: str) -> Response:
+    async def _answer(self, scope: Scope, plan: LookupPlan, bound: list) -> bytes:
+        """The response body; raises `Refusal` for the caller's key as the app would."""
         state = scope["app"].state
         reads = Reads(state.engine)  # the key's look-up and the answer: one connection
         try:
             await caller(Request(scope), reads, self.settings)
             data = await plan.answer(bound, reads, state.engine.dialect)
-        except Refusal as refusal:
-            return refusal.response  # as the app's context getter answers it
+        except Refusal:
+            raise
         except Exception as error:  # a database error: the app answers it as it does (503…)
             logger.debug("prepared lane: left to the app: %r", error)
             raise _Unanswered from error
@@ -109,7 +110,7 @@ class PreparedLane:
         if data is None:
             raise _Unanswered
         self.plans.served += 1
-        return Response(orjson.dumps({"data": data}), 200, media_type=media_type)
+        return orjson.dumps({"data": data})
 
     async def _plan_after_the_app(self, key: tuple[str, str | None], scope: Scope, receive: Receive, send: Send) -> None:
         """Let the app answer, and once it has answered the text cleanly, keep its plan (or None:
@@ -133,6 +134,14 @@ class PreparedLane:
             logger.exception("prepared lane: no plan for a query the app answered")
             plan = None
         self.plans.put(key, plan)
+
+
+async def _send_json(send: Send, body: bytes, media_type: str) -> None:
+    """What `Response(body, 200, media_type=media_type)` sends (a JSON media type takes no charset),
+    without building one: its header handling was ~4% of a node lookup's CPU."""
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", media_type.encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:

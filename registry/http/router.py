@@ -26,11 +26,12 @@ from ..graphql.core.compat import (
     HTTPException,
     InvalidOperationTypeError,
     OperationType,
-    parse_content_type,
 )
 from ..graphql.core.error_codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, VALIDATION_FAILED
 from .idempotency import HEADER, run_once
-from .protocol import GRAPHQL_RESPONSE_JSON, JSON, RETRY_AFTER_SECONDS, error_response, response_media_type
+from .protocol import (
+    GRAPHQL_RESPONSE_JSON, JSON, RETRY_AFTER_SECONDS, content_media_type, error_response, response_media_type,
+)
 
 __all__ = ["GRAPHQL_PARAMETERS", "GraphQLHttpRouter"]
 
@@ -80,7 +81,7 @@ class GraphQLHttpRouter(GraphQLRouter):
                 if name in data:
                     data[name] = self._json_parameter(name, data[name]) if data[name] else None
         else:
-            content_type, _ = parse_content_type(request.content_type or "")
+            content_type = content_media_type(request.content_type)
             if content_type != JSON:
                 raise HTTPException(415, f"Content-Type: must be {JSON}, not {content_type or 'absent'}")
             body = await request.get_body()

@@ -100,14 +100,20 @@ async def test_the_statement_log_counts_an_executemany_once(postgres_engine):
     assert len(statements) == 3 and statements[1] == statements[2], statements
 
 
-async def test_a_connection_lost_under_a_driver_statement_is_not_reused(postgres_engine):
+@pytest.mark.parametrize("through_sqlalchemy_too", [False, True], ids=["driver only", "and SQLAlchemy"])
+async def test_a_connection_lost_under_a_driver_statement_is_not_reused(postgres_engine, through_sqlalchemy_too):
+    """Whether the request's connection was taken for the driver alone or SQLAlchemy ran a
+    statement on it too (then a Connection wraps it)."""
     statement = _by_key(metadata.tables["country"], "code", "postgresql")
     url = postgres_engine.url
     engine = create_engine(url.render_as_string(hide_password=False), pool_size=1)  # one connection
     try:
         context = Context(engine)
         await context.fetch_fixed(statement, {"keys": ["KZ"]})
-        pid = await context.scalar(sa.select(sa.func.pg_backend_pid()))
+        if through_sqlalchemy_too:
+            pid = await context.scalar(sa.select(sa.func.pg_backend_pid()))
+        else:
+            pid = context.reads._driver.get_server_pid()
         admin = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
         try:
             await admin.execute("SELECT pg_terminate_backend($1)", pid)
@@ -118,6 +124,7 @@ async def test_a_connection_lost_under_a_driver_statement_is_not_reused(postgres
         with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)):
             await context.fetch_fixed(statement, {"keys": ["BY"]})
         await context.close()
+        assert engine.pool.checkedout() == 0
 
         context = Context(engine)  # the pool's only connection must be a new one
         rows = await context.fetch_fixed(statement, {"keys": ["BY"]})
@@ -151,5 +158,29 @@ async def test_a_requests_reads_never_hold_a_transaction_open(postgres_engine):
         assert not driver.is_in_transaction()
         assert (await context.reads.fetch(sa.select(sa.literal(1).label("one")))) == [{"one": 1}]
         assert not driver.is_in_transaction()
+    finally:
+        await context.close()
+
+
+async def test_a_request_checks_out_one_connection_whichever_reads_first(postgres_engine):
+    """Taken from the pool for the driver's statements, the same connection serves SQLAlchemy's
+    that follow, and goes back to the pool once, reset."""
+    statement = _by_key(metadata.tables["country"], "code", "postgresql")
+    context = Context(postgres_engine)
+    try:
+        await context.fetch_fixed(statement, {"keys": ["KZ"]})
+        assert postgres_engine.pool.checkedout() == 1
+        pid = context.reads._driver.get_server_pid()
+        assert await context.scalar(sa.select(sa.func.pg_backend_pid())) == pid
+        await context.fetch_fixed(statement, {"keys": ["BY"]})
+        assert postgres_engine.pool.checkedout() == 1
+    finally:
+        await context.close()
+    assert postgres_engine.pool.checkedout() == 0
+    context = Context(postgres_engine)
+    try:
+        await context.fetch_fixed(statement, {"keys": ["KZ"]})
+        assert context.reads._driver.get_server_pid() == pid  # given back to the pool, not lost
+        assert not context.reads._driver.is_in_transaction()
     finally:
         await context.close()

@@ -3,6 +3,8 @@
 import orjson
 import pytest
 
+from registry.http.protocol import REMEMBERED_HEADER_CHARS, content_media_type, response_media_type
+
 GRJ = "application/graphql-response+json"
 JSON = "application/json"
 TYPENAME = {"query": "{ __typename }"}
@@ -47,6 +49,21 @@ async def test_415_for_a_body_that_is_not_json(client, content_type):
     assert response.status_code == 415
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE" and "Content-Type" in error["message"]
+
+
+@pytest.mark.parametrize("parse", [response_media_type, content_media_type], ids=lambda f: f.__name__)
+def test_header_values_are_remembered_only_while_short(parse):
+    """A short value is parsed once and answered alike after; a long one is parsed every time, so
+    that distinct long values cannot fill memory."""
+    short = f"{JSON}; charset=utf-8"
+    answer = parse(short)
+    hits = parse.cache_info().hits
+    assert parse(short) == answer == parse.__wrapped__(short) and parse.cache_info().hits == hits + 1
+    long = f"{JSON};" + " x=1;" * REMEMBERED_HEADER_CHARS
+    before = parse.cache_info()
+    assert parse(long) == parse(long) == parse.__wrapped__(long)
+    after = parse.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)
 
 
 async def test_json_with_a_charset_is_accepted(client):

@@ -1,8 +1,10 @@
 """Production hygiene: no OpenAPI pages, nosniff and a CSP on every response, trusted hosts only."""
 
 import pytest
+from starlette.datastructures import MutableHeaders
 
 from registry.config import Environment
+from registry.http.middleware import STRICT_CSP, SecurityHeaders
 from tests.conftest import app_settings, asgi_client
 
 
@@ -18,6 +20,7 @@ async def test_every_response_is_nosniff_with_a_strict_csp(client):
     for response in (
         await client.get("/healthz"),
         await client.post("/graphql", json={"query": "{ __typename }"}),
+        await client.post("/graphql", json={"query": "{ __typename }"}),  # from the prepared lane
         await client.get("/graphql", params={"query": "{ __typename }"}),
         await client.get("/graphql", params={"query": "{ __typename }"}),  # from the cache
         await client.post("/graphql", content=b"x", headers={"Content-Type": "text/plain"}),
@@ -25,6 +28,33 @@ async def test_every_response_is_nosniff_with_a_strict_csp(client):
     ):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize("headers", [
+    [],
+    [(b"content-type", b"application/json"), (b"content-length", b"2")],
+    [(b"x-content-type-options", b"sniff"), (b"a", b"1"), (b"x-content-type-options", b"other")],
+    [(b"content-security-policy", b"default-src 'self'"), (b"b", b"2")],
+    [(b"a", b"1"), (b"content-security-policy", b"x"), (b"x-content-type-options", b"x"), (b"content-security-policy", b"y")],
+])
+async def test_security_headers_are_set_as_starlettes_mutable_headers_set_them(headers):
+    """Their order and duplicates too: nosniff replaces the first X-Content-Type-Options and drops
+    the others, a CSP the response set is kept."""
+    sent = []
+
+    async def app(_scope, _receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def send(message):
+        sent.append(message)
+
+    await SecurityHeaders(app)({"type": "http"}, None, send)
+    expected = {"type": "http.response.start", "status": 200, "headers": list(headers)}
+    mutable = MutableHeaders(scope=expected)
+    mutable["X-Content-Type-Options"] = "nosniff"
+    mutable.setdefault("Content-Security-Policy", STRICT_CSP)
+    assert sent[0]["headers"] == expected["headers"] and sent[1]["body"] == b"{}"
 
 
 async def test_graphiql_in_development_has_a_csp_that_lets_it_load(database_url):

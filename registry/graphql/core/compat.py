@@ -44,8 +44,8 @@ from strawberry.utils.str_converters import to_camel_case
 #   `CannotGetOperationTypeError`, `InvalidOperationTypeError`, `OperationType`, `UNSET`: what
 #   the router (`registry/http/router.py`) meets when it extends Strawberry's HTTP view: the
 #   exception its hooks raise to refuse a request, the errors it raises for a mutation over GET
-#   or an unnamed operation among several, its content-type parser, and the marker of an
-#   argument not given.
+#   or an unnamed operation among several, its content-type parser (which the router and the
+#   prepared lane read through `http/protocol.py`), and the marker of an argument not given.
 
 __all__ = [
     "UNSET",
