@@ -25,10 +25,12 @@ __all__ = ["Context", "Reads", "Slots"]
 
 # The loaders' statements, compiled for asyncpg: built once per process, so this stays small.
 _DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
-# Statements of many shapes (a search's: one per count of words, trigrams and corrections; ~190 KB
-# each once compiled, ~11 ms to compile) would fill the engine's compiled cache (500 statements,
-# pruned at 750) and grow a worker by over 100 MB: they get a cache of their own, pruned at 192.
-# The benchmark's 200 searches take 140 shapes.
+# Statements of many shapes (a search's: one per count of words and of each word's corrections;
+# 0.1–0.6 MB each once compiled, ~11 ms to compile) would crowd the engine's compiled cache (500
+# statements, pruned at 750): they get a cache of their own, pruned at 192. The corrections'
+# statement takes a word's trigrams as one value (registry.graphql.core.text_search), so the
+# benchmark's 200 searches take 25 shapes (~14 MB kept), not the 78 (~24 MB) they took when each
+# count of trigrams was a shape of its own.
 VARIED_STATEMENTS_CACHED = 128
 _VARIED_OPTIONS = {"compiled_cache": LRUCache(VARIED_STATEMENTS_CACHED)}
 
