@@ -35,6 +35,17 @@ VARIED_STATEMENTS_CACHED = 128
 _VARIED_OPTIONS = {"compiled_cache": LRUCache(VARIED_STATEMENTS_CACHED)}
 
 
+async def _unprepare(connection: AsyncConnection, sql: str) -> None:
+    """Forget the prepared statement of `sql` on this pooled connection (asyncpg closes it on the
+    server at the connection's next statement). SQLAlchemy keeps the last 100 to 150 statements of
+    each connection prepared: with searches, whose SQL differs with every query, that was ~1,600
+    statements over the 16 connections, ~20 MB of a worker (~15 MB of it their SQL text), for
+    the rare query repeated on the same connection."""
+    prepared = (await connection.get_raw_connection()).dbapi_connection._prepared_statement_cache
+    if prepared is not None:
+        prepared.pop(sql, None)
+
+
 class Reads:
     """One request's reads: one pooled connection, taken on first use (loaders of one level
     would otherwise each check out and ping a connection of their own), in autocommit (no
@@ -79,11 +90,16 @@ class Reads:
     async def fetch(
         self, statement: sa.Select, parameters: dict[str, Any] | None = None, *, varied: bool = False
     ) -> Sequence[RowMapping]:
-        """The rows of `statement`; `varied`: it takes one of many shapes (see VARIED_STATEMENTS_CACHED)."""
+        """The rows of `statement`; `varied`: it takes one of many shapes (see VARIED_STATEMENTS_CACHED)
+        and values written into its text (`text_search.inline`), so its SQL is seldom sent twice."""
         options = _VARIED_OPTIONS if varied else None
         async with self._lock:
             connection = await self._for_sqlalchemy()
-            return (await connection.execute(statement, parameters, execution_options=options)).mappings().all()
+            result = await connection.execute(statement, parameters, execution_options=options)
+            rows = result.mappings().all()
+            if varied and self._on_asyncpg:
+                await _unprepare(connection, result.context.statement)
+            return rows
 
     async def fetch_fixed(self, statement: sa.Select, parameters: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
         """`fetch` for a statement built once per process (the loaders'), which on PostgreSQL runs
