@@ -26,12 +26,25 @@ __all__ = ["Context", "Reads", "Slots"]
 
 # The loaders' statements, compiled for asyncpg: built once per process, so this stays small.
 _DRIVER_STATEMENTS: dict[sa.Select, DriverStatement] = {}
-# Statements of many shapes (a search's: one per count of words, trigrams and corrections; ~190 KB
-# each once compiled, ~11 ms to compile) would fill the engine's compiled cache (500 statements,
-# pruned at 750) and grow a worker by over 100 MB: they get a cache of their own, pruned at 192.
-# The benchmark's 200 searches take 140 shapes.
+# Statements of many shapes (a search's: one per count of words and of each word's corrections;
+# 0.1–0.6 MB each once compiled, ~11 ms to compile) would crowd the engine's compiled cache (500
+# statements, pruned at 750): they get a cache of their own, pruned at 192. The corrections'
+# statement takes a word's trigrams as one value (registry.graphql.core.text_search), so the
+# benchmark's 200 searches take 25 shapes (~14 MB kept), not the 78 (~24 MB) they took when each
+# count of trigrams was a shape of its own.
 VARIED_STATEMENTS_CACHED = 128
 _VARIED_OPTIONS = {"compiled_cache": LRUCache(VARIED_STATEMENTS_CACHED)}
+
+
+async def _unprepare(connection: AsyncConnection, sql: str) -> None:
+    """Forget the prepared statement of `sql` on this pooled connection (asyncpg closes it on the
+    server at the connection's next statement). SQLAlchemy keeps the last 100 to 150 statements of
+    each connection prepared: with searches, whose SQL differs with every query, that was ~1,600
+    statements over the 16 connections, ~20 MB of a worker (~15 MB of it their SQL text), for
+    the rare query repeated on the same connection."""
+    prepared = (await connection.get_raw_connection()).dbapi_connection._prepared_statement_cache
+    if prepared is not None:
+        prepared.pop(sql, None)
 
 
 class Reads:
@@ -96,11 +109,16 @@ class Reads:
     async def fetch(
         self, statement: sa.Select, parameters: dict[str, Any] | None = None, *, varied: bool = False
     ) -> Sequence[RowMapping]:
-        """The rows of `statement`; `varied`: it takes one of many shapes (see VARIED_STATEMENTS_CACHED)."""
+        """The rows of `statement`; `varied`: it takes one of many shapes (see VARIED_STATEMENTS_CACHED)
+        and values written into its text (`text_search.inline`), so its SQL is seldom sent twice."""
         options = _VARIED_OPTIONS if varied else None
         async with self._lock:
             connection = await self._for_sqlalchemy()
-            return (await connection.execute(statement, parameters, execution_options=options)).mappings().all()
+            result = await connection.execute(statement, parameters, execution_options=options)
+            rows = result.mappings().all()
+            if varied and self._on_asyncpg:
+                await _unprepare(connection, result.context.statement)
+            return rows
 
     async def fetch_fixed(self, statement: sa.Select, parameters: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
         """`fetch` for a statement built once per process (the loaders'), which on PostgreSQL runs

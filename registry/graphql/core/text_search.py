@@ -15,9 +15,11 @@ and last two letters), at most MAX_CORRECTION_CANDIDATES per word, checked in Py
 edit distance (rapidfuzz, a C implementation).
 """
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from rapidfuzz.distance import Levenshtein
 
 from ...models import SearchEntry, SearchField, SearchTerm
@@ -103,7 +105,9 @@ def _fts(table: str, expression: str) -> sa.TextClause:
 
 def correction_candidates(words: list[Word], dialect: str) -> sa.CompoundSelect | sa.Select | None:
     """One statement reading, for each word with an edit budget, the dictionary stems that may be
-    within it: sharing a trigram, or the first and last two letters; the most trigrams shared first."""
+    within it: sharing a trigram, or the first and last two letters; the most trigrams shared first.
+    A word's trigrams go as one value, so the statement's shape depends on the number of such words
+    only, not on their lengths (each shape is compiled and kept: see registry.graphql.context)."""
     selects = []
     for i, word in enumerate(words):
         stem = word.stem
@@ -114,8 +118,11 @@ def correction_candidates(words: list[Word], dialect: str) -> sa.CompoundSelect 
         if dialect == "sqlite":
             shares = _terms.c.id.in_(_fts("search_term", " OR ".join(f'"{t}"' for t in trigrams)))
         else:
-            shares = sa.or_(*[_terms.c.term.contains(t) for t in trigrams])
-        shared = sum(sa.case((_terms.c.term.contains(t), 1), else_=0) for t in trigrams)
+            # one bitmap scan of the trigram index per pattern, as an OR of LIKEs would
+            shares = _terms.c.term.like(sa.any_(_inline_list([f"%{t}%" for t in trigrams], dialect)))
+        each = _each(trigrams, dialect)
+        shared = sa.select(sa.func.count()).select_from(each).where(
+            _terms.c.term.contains(each.c.value)).scalar_subquery()
         selects.append(
             sa.select(sa.literal(i).label("word"), _terms.c.term)
             .where(sa.or_(shares, _terms.c.ends == term_ends(stem)),
@@ -146,6 +153,20 @@ def inline(value: str | int) -> sa.BindParameter:
     (how common its word is decides between the trigram and the ranking index) every time, never
     with a generic plan made for any pattern."""
     return sa.literal(value, literal_execute=True)
+
+
+def _inline_list(values: list[str], dialect: str) -> sa.BindParameter:
+    """`inline` for a list: a PostgreSQL array, or a JSON array on SQLite (for `json_each`)."""
+    if dialect == "sqlite":
+        return inline(json.dumps(values))
+    return sa.literal(values, type_=postgresql.ARRAY(sa.Text), literal_execute=True)
+
+
+def _each(values: list[str], dialect: str) -> sa.TableValuedAlias:
+    """The values as rows of one column, `value`."""
+    if dialect == "sqlite":
+        return sa.func.json_each(_inline_list(values, dialect)).table_valued("value")
+    return sa.func.unnest(_inline_list(values, dialect)).table_valued("value").render_derived()
 
 
 def _like(column: sa.ColumnElement, fragment: str) -> sa.ColumnElement[bool]:
