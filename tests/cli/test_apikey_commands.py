@@ -3,7 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from registry.db import create_engine, create_sessionmaker
+from registry.db import create_engine
+from registry.graphql.context import Reads
 from registry.models import ApiKey
 from registry.services import api_keys
 from tests.cli.test_db_commands import _one_line_error, run
@@ -15,11 +16,12 @@ def apikey(database_url: str, *args: str):
 
 async def _authenticates(database_url: str, key: str) -> str | None:
     engine = create_engine(database_url)
+    reads = Reads(engine)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            found = await api_keys.authenticate(session, key)
-            return found.name if found else None
+        found = await api_keys.authenticate(reads.fetch_fixed, key)
+        return found.name if found else None
     finally:
+        await reads.close()
         await engine.dispose()
 
 
