@@ -94,12 +94,17 @@ async def test_a_thousand_records_fit_one_request(client, keys, sessions):
         assert await session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1000
 
 
+# asyncpg's own statements when a pooled connection first meets an array type (the rows' arrays
+# of `insert_rows`): once per connection and type, whatever the batch's size.
+_TYPE_INTROSPECTION = ("WITH RECURSIVE typeinfo_tree", "SELECT set_config('jit'", "SELECT current_setting('jit')")
+
+
 async def _statements_of_a_batch(client, keys, records) -> int:
     with StatementLog(client.app.state.engine) as log:
         payload = await bulk(client, keys, records)
-        statements = len(await log.settled())
+        statements = [s for s in await log.settled() if not " ".join(s.split()).startswith(_TYPE_INTROSPECTION)]
     assert payload["userErrors"] == [] and len(payload["records"]) == len(records), payload
-    return statements
+    return len(statements)
 
 
 async def test_a_batch_of_new_records_costs_the_same_statements_whatever_its_size(client, keys):
