@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import asyncpg
 import orjson
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util import await_
 
 __all__ = [
-    "DriverStatement", "StatementLog", "create_engine", "create_sessionmaker", "execute_fixed", "insert_rows",
-    "is_database_outage", "is_sqlite",
+    "DriverStatement", "StatementLog", "TableRows", "create_engine", "create_sessionmaker", "execute_fixed",
+    "insert_rows", "insert_tables", "is_database_outage", "is_sqlite",
 ]
 
 
@@ -210,6 +210,15 @@ def execute_fixed(
     return [] if many or not getattr(result, "returns_rows", True) else result.all()
 
 
+class TableRows(NamedTuple):
+    """Rows for one table of `insert_tables`, each with the same keys in the same order.
+    `skip_conflicts`: rows that a unique constraint refuses are left out (ON CONFLICT DO NOTHING)."""
+
+    table: sa.Table
+    rows: Sequence[Mapping[str, Any]]
+    skip_conflicts: bool = False
+
+
 def insert_rows(
     session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, skip_conflicts: bool = False,
     first: sa.ScalarSelect | None = None,
@@ -222,28 +231,57 @@ def insert_rows(
     as arrays, and a bulk write of 500 records spent most of its database time there. Elsewhere
     (SQLite, in-process) it is an executemany.
 
-    `skip_conflicts`: rows that a unique constraint refuses are left out (ON CONFLICT DO NOTHING).
-    `first`: on PostgreSQL, a scalar subquery run once before any row is inserted (say, to take a
-    lock before the rows draw ids from a sequence)."""
-    if not rows:
+    `skip_conflicts`: as in TableRows. `first`: on PostgreSQL, a scalar subquery run once before
+    any row is inserted (say, to take a lock before the rows draw ids from a sequence)."""
+    insert_tables(session, [TableRows(table, rows, skip_conflicts)], first=first)
+
+
+def insert_tables(session: Session, batches: Sequence[TableRows], *, first: sa.ScalarSelect | None = None) -> None:
+    """`insert_rows` for several tables, in the order given. On PostgreSQL that is still one
+    statement, and one round trip: each table's INSERT but the last is a data-modifying CTE of
+    the last one's (a record's owned rows, search entries and new stems took four round trips, a
+    quarter of a single create's statements). The CTEs run to completion whether or not read, and
+    foreign keys are checked once the whole statement is done, as they would be after separate
+    statements. `first` (one table only) as in `insert_rows`."""
+    batches = [batch for batch in batches if batch.rows]
+    if not batches:
         return
-    columns = tuple(rows[0])
-    on_postgresql = session.get_bind().dialect.name == "postgresql"
-    statement = _rows_insert(table, columns, on_postgresql, skip_conflicts, first)
-    if on_postgresql:
-        execute_fixed(session, statement, {name: [row[name] for row in rows] for name in columns})
-    else:
-        execute_fixed(session, statement, rows)
+    shapes = tuple((batch.table, tuple(batch.rows[0]), batch.skip_conflicts) for batch in batches)
+    if session.get_bind().dialect.name != "postgresql":
+        for (table, _columns, skip_conflicts), batch in zip(shapes, batches, strict=True):
+            execute_fixed(session, _sqlite_insert(table, skip_conflicts), batch.rows)
+        return
+    if first is not None and len(shapes) > 1:
+        raise ValueError("`first` is run before one table's rows: give it one table")
+    arrays = {
+        _array_name(table, name): [row[name] for row in batch.rows]
+        for (table, columns, _), batch in zip(shapes, batches, strict=True) for name in columns
+    }
+    execute_fixed(session, _arrays_insert(shapes, first), arrays)
 
 
-@functools.lru_cache(maxsize=128)  # a few per table: the write path's tables and the columns they get
-def _rows_insert(
-    table: sa.Table, columns: tuple[str, ...], on_postgresql: bool, skip_conflicts: bool,
-    first: sa.ScalarSelect | None,
+@functools.cache
+def _sqlite_insert(table: sa.Table, skip_conflicts: bool) -> sa.Insert:
+    return sqlite.insert(table).on_conflict_do_nothing() if skip_conflicts else sa.insert(table)
+
+
+def _array_name(table: sa.Table, column: str) -> str:
+    return f"{table.name}__{column}"  # unique across the tables of one statement
+
+
+# Bounded: a few shapes per table (the columns a write gives), and the sets of tables a write fills
+@functools.lru_cache(maxsize=128)
+def _arrays_insert(shapes: tuple[tuple[sa.Table, tuple[str, ...], bool], ...], first: sa.ScalarSelect | None) -> sa.Insert:
+    *earlier, (table, columns, skip_conflicts) = shapes
+    last = _table_insert(table, columns, skip_conflicts, first)
+    ctes = [_table_insert(*shape, None).cte(f"insert_{i}") for i, shape in enumerate(earlier)]
+    return last.add_cte(*ctes) if ctes else last
+
+
+def _table_insert(
+    table: sa.Table, columns: tuple[str, ...], skip_conflicts: bool, first: sa.ScalarSelect | None,
 ) -> sa.Insert:
-    if not on_postgresql:
-        return sqlite.insert(table).on_conflict_do_nothing() if skip_conflicts else sa.insert(table)
-    arrays = [sa.bindparam(name, type_=_array_of(table.c[name].type)) for name in columns]
+    arrays = [sa.bindparam(_array_name(table, name), type_=_array_of(table.c[name].type)) for name in columns]
     given = sa.func.unnest(*arrays).table_valued(*columns, with_ordinality="position").render_derived(name="given")
     rows = sa.select(*(given.c[name] for name in columns)).order_by(given.c.position)  # ids drawn in row order
     if first is not None:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from ..db import execute_fixed, insert_rows
+from ..db import TableRows, execute_fixed, insert_tables
 from ..models import Alias, ChangeAction, Citation, Country, ExternalIdentifier, SearchEntry, Source, Tag
 from ..models.base import utcnow
 from ..models.enums import EntityType
@@ -35,7 +35,7 @@ from ..partial_date import PartialDate
 from .changes import Author, record_change
 from .errors import ErrorCode, FieldError, ServiceError
 from .inputs import CitationIn, EntityIn, IdentifierIn, RelationIn, Slug
-from .search_index import entry_rows, insert_entries
+from .search_index import entry_rows, index_rows
 from .specs import EntitySpec, RelationSpec, SaveOutcome, SaveResult
 
 __all__ = [
@@ -554,8 +554,9 @@ def _table_name(model: type[SQLModel]) -> str:
 
 async def store(session: AsyncSession, drafts: Sequence[Draft], author: Author) -> list[SaveResult]:
     """Phase three: write settled drafts (without problems). New records cost a fixed number of
-    statements however many there are: one INSERT per table (SQLAlchemy sends many rows in one
-    statement), and their change-log rows go in the commit's one INSERT."""
+    statements however many there are: one INSERT … RETURNING per record table, one statement
+    for every owned row, search entry and new stem (`insert_tables`), and their change-log rows
+    go in the commit's one INSERT."""
     for draft in drafts:
         record_change(session, draft.spec.kind, draft.entity_id, _ACTIONS[draft.outcome], draft.version, author,
                       draft.snapshot, draft.previous)
@@ -573,9 +574,9 @@ async def store(session: AsyncSession, drafts: Sequence[Draft], author: Author) 
     for draft in drafts:
         for table, rows in draft.children:
             rows_by_table[table] += rows
-    for table, rows in rows_by_table.items():
-        await session.run_sync(insert_rows, table.__table__, rows)
-    await insert_entries(session, [row for draft in drafts for row in draft.search_rows or ()])
+    batches = [TableRows(table.__table__, rows) for table, rows in rows_by_table.items()]
+    batches += index_rows([row for draft in drafts for row in draft.search_rows or ()])
+    await session.run_sync(insert_tables, batches)
     return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
 
 

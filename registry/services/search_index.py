@@ -15,15 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db import insert_rows
+from ..db import TableRows, insert_tables
 from ..models import Alias, Citation, SearchEntry, SearchField, SearchTerm
 from ..models.enums import EntityType
 from ..search_text import analyse, stems_text
 
-__all__ = ["MAX_TERM_LENGTH", "entry_rows", "insert_entries", "rebuild", "term_ends"]
+__all__ = ["MAX_TERM_LENGTH", "entry_rows", "index_rows", "rebuild", "term_ends"]
 
 MAX_TERM_LENGTH = 40  # longer "words" (codes, runs of letters) are never worth correcting towards
-_INSERT_BATCH = 1000
+_INSERT_BATCH = 1000  # a rebuild's entries per statement: its arrays stay small
 _NAMES = (SearchField.NAME, SearchField.ALIAS)
 
 
@@ -48,21 +48,14 @@ def entry_rows(
     return rows
 
 
-async def _add_terms(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Add the stems of these entries to the dictionary (those already there are left alone)."""
+def index_rows(rows: list[dict[str, Any]]) -> list[TableRows]:
+    """Search entries (the record's old ones already deleted) and their stems for the dictionary
+    (those already there are left alone), for `insert_tables`. The stems go in sorted: two
+    writers adding the same ones wait for each other in the same order, never in a deadlock."""
     terms = sorted({term for row in rows for term in row["terms"].split() if len(term) <= MAX_TERM_LENGTH})
-    if not terms:
-        return
-    for start in range(0, len(terms), _INSERT_BATCH):
-        batch = [{"term": term, "ends": term_ends(term)} for term in terms[start:start + _INSERT_BATCH]]
-        await session.run_sync(insert_rows, SearchTerm.__table__, batch, skip_conflicts=True)
-
-
-async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert search entries (the record's old ones already deleted) and add their stems."""
-    for start in range(0, len(rows), _INSERT_BATCH):
-        await session.run_sync(insert_rows, SearchEntry.__table__, rows[start:start + _INSERT_BATCH])
-    await _add_terms(session, rows)
+    return [TableRows(SearchEntry.__table__, rows),
+            TableRows(SearchTerm.__table__, [{"term": term, "ends": term_ends(term)} for term in terms],
+                      skip_conflicts=True)]
 
 
 async def rebuild(session: AsyncSession, specs: Iterable[Any]) -> int:
@@ -84,5 +77,6 @@ async def rebuild(session: AsyncSession, specs: Iterable[Any]) -> int:
                 collected[subject_id].append(text)
         for entity_id, name, text in records:
             rows += entry_rows(entity_type, entity_id, name, aliases[entity_id], text, excerpts[entity_id])
-    await insert_entries(session, rows)
+    for start in range(0, len(rows), _INSERT_BATCH):
+        await session.run_sync(insert_tables, index_rows(rows[start:start + _INSERT_BATCH]))
     return len(rows)

@@ -1,7 +1,8 @@
 """The write path's fixed statements on asyncpg's own connection (`registry.db.execute_fixed`):
 what they write is what SQLAlchemy would have written, and a refusal is still an IntegrityError;
-and a batch's rows, one INSERT per table (`registry.db.insert_rows`)."""
+and a batch's rows, one INSERT of arrays for all its tables (`registry.db.insert_tables`)."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -9,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry import services
-from registry.db import StatementLog, insert_rows
+from registry.db import StatementLog, TableRows, insert_rows, insert_tables
 from registry.models import (
     Alias,
     ChangeAction,
@@ -21,13 +22,14 @@ from registry.models import (
     SearchTerm,
 )
 from registry.models.base import as_utc
-from registry.models.enums import EntityType
+from registry.models.enums import AliasKind, EntityType
 from registry.services.bulk import Upsert, upsert_many
 from tests.utils.factories import AUTHOR, cite
 
 
-def _table(statement: str) -> str:
-    return statement.split()[2] if statement.lstrip().upper().startswith("INSERT") else ""
+def _tables(statement: str) -> list[str]:
+    """The tables a statement INSERTs into (several when its INSERTs are CTEs of another)."""
+    return re.findall(r"\bINSERT INTO (\w+)", statement)
 
 
 async def test_a_writes_statements_after_the_first_skip_sqlalchemys_execution(postgres_base):
@@ -50,7 +52,7 @@ async def test_a_writes_statements_after_the_first_skip_sqlalchemys_execution(po
             every = await log.settled()
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", executed)
-    on_driver = {_table(statement) for statement in every if statement not in through_sqlalchemy}
+    on_driver = {table for statement in every if statement not in through_sqlalchemy for table in _tables(statement)}
     assert {"citation", "alias", "external_identifier", "search_entry", "change_log"} <= on_driver, every
     assert len(through_sqlalchemy) < len(every) / 2, through_sqlalchemy
 
@@ -79,9 +81,11 @@ async def test_a_unique_key_refused_on_the_drivers_connection_is_an_integrity_er
             Citation.subject_type == EntityType.ORGANIZATION)) == 0
 
 
-async def test_a_batchs_rows_go_in_one_statement_per_table_as_arrays(postgres_base):
-    """On PostgreSQL each table's rows of a batch go in one INSERT of arrays, not an executemany
-    (which the server runs once per row); every row arrives, in the change log in write order."""
+async def test_a_batchs_owned_rows_and_search_entries_go_in_one_statement_of_arrays(postgres_base):
+    """On PostgreSQL a batch's owned rows, search entries and new stems go in one statement of
+    arrays, one INSERT per table (all but one of them CTEs), not an executemany (which the server
+    runs once per row) nor a round trip per table; the change log has its own at the commit.
+    Every row arrives, in the change log in write order."""
     records = [Upsert(services.ORGANIZATION, "crm", f"a{i}", {
         "name": f"Batch Member {i}", "kind": "company", "country": "KZ",
         "aliases": [{"name": f"Member {i}"}], "citations": cite(f"member {i} builds tractors")}) for i in range(30)]
@@ -90,11 +94,11 @@ async def test_a_batchs_rows_go_in_one_statement_per_table_as_arrays(postgres_ba
         async with postgres_base() as session, session.begin():
             results = await upsert_many(session, records, author=AUTHOR)
         every = await log.settled()
-    inserts = [statement for statement in every if _table(statement) in
-               {"citation", "alias", "external_identifier", "search_entry", "search_term", "change_log"}]
-    assert sorted(_table(statement) for statement in inserts) == sorted(
-        ["citation", "alias", "external_identifier", "search_entry", "search_term", "change_log"]), every
-    assert all("unnest(" in statement for statement in inserts), inserts
+    owned = {"citation", "alias", "external_identifier", "search_entry", "search_term"}
+    inserts = [sorted(_tables(statement)) for statement in every if set(_tables(statement)) & (owned | {"change_log"})]
+    assert sorted(inserts) == [sorted(owned), ["change_log"]], every
+    assert all(statement.count("unnest(") == len(_tables(statement)) for statement in every
+               if set(_tables(statement)) & (owned | {"change_log"})), every
 
     ids = [result.entity.id for result in results]
     async with postgres_base() as session:
@@ -113,10 +117,10 @@ _FAR_JSON = {"place": "Минск, Беларусь", "count": 2**70, "ratio": 0
 
 
 @pytest.mark.parametrize("skip_conflicts", [False, True])
-async def test_insert_rows_keeps_every_value_and_skips_only_what_it_is_told(base, skip_conflicts):
-    """`insert_rows` on both engines: enums, NULLs, JSON (non-ASCII text, an integer past 64 bits)
-    and times arrive as given; a row that a unique key refuses fails the INSERT, or is left out
-    with `skip_conflicts`."""
+async def test_insert_tables_keeps_every_value_and_skips_only_what_it_is_told(base, skip_conflicts):
+    """`insert_tables` on both engines, two tables in one call: enums, NULLs, JSON (non-ASCII
+    text, an integer past 64 bits) and times arrive as given; a row that a unique key refuses
+    fails the INSERT (and the other table's rows with it), or is left out with `skip_conflicts`."""
     moment = datetime(2026, 12, 3, 19, 30, 15, 123456, tzinfo=UTC)
     entity_ids = [uuid.uuid4(), uuid.uuid4()]
     rows = [{"entity_type": ChangeKind.ORGANIZATION, "entity_id": entity_id, "action": ChangeAction.CREATE,
@@ -127,8 +131,7 @@ async def test_insert_rows_keeps_every_value_and_skips_only_what_it_is_told(base
     async with base() as session:
         earlier = set((await session.scalars(sa.select(SearchTerm.term))).all())  # the base's own
     async with base() as session, session.begin():
-        await session.run_sync(insert_rows, ChangeLog.__table__, rows)
-        await session.run_sync(insert_rows, SearchTerm.__table__, terms)
+        await session.run_sync(insert_tables, [TableRows(ChangeLog.__table__, rows), TableRows(SearchTerm.__table__, terms)])
     async with base() as session:
         logged = (await session.scalars(sa.select(ChangeLog).where(ChangeLog.entity_id.in_(entity_ids))
                                         .order_by(ChangeLog.id))).all()
@@ -140,16 +143,21 @@ async def test_insert_rows_keeps_every_value_and_skips_only_what_it_is_told(base
     assert {as_utc(row.changed_at) for row in logged} == {moment}
 
     again = [{"term": "tractor", "ends": "tror"}, {"term": "combine", "ends": "cone"}]
+    aliases = [{"subject_type": EntityType.ORGANIZATION, "subject_id": entity_ids[0], "name": "Row Alias",
+                "lang": "en", "kind": AliasKind.SHORT}]
+    batches = [TableRows(Alias.__table__, aliases), TableRows(SearchTerm.__table__, again, skip_conflicts)]
     if skip_conflicts:
         async with base() as session, session.begin():
-            await session.run_sync(insert_rows, SearchTerm.__table__, again, skip_conflicts=True)
+            await session.run_sync(insert_tables, batches)
     else:
         with pytest.raises(sa.exc.IntegrityError):
             async with base() as session, session.begin():
-                await session.run_sync(insert_rows, SearchTerm.__table__, again)
+                await session.run_sync(insert_tables, batches)
     async with base() as session:
         stored = set((await session.scalars(sa.select(SearchTerm.term))).all())
+        aliased = (await session.scalars(sa.select(Alias.name).where(Alias.subject_id == entity_ids[0]))).all()
     assert stored - earlier == ({"tractor", "harvester", "combine"} if skip_conflicts else {"tractor", "harvester"})
+    assert aliased == (["Row Alias"] if skip_conflicts else [])
 
 
 async def test_insert_rows_refuses_a_string_longer_than_its_column_rather_than_cutting_it(postgres_base):
