@@ -16,7 +16,7 @@ database_url = config.attributes.get("database_url") or settings.database_url
 # Objects the migrations make by hand and models do not describe (SQLite's FTS5 search table
 # and its shadow tables): `alembic check` must not report them as drift.
 HAND_MADE_TABLE_PREFIXES = ("search_entry_fts", "search_term_fts")
-# Search indexes 0010 writes by hand: a collation and CASE expressions autogenerate renders
+# Search indexes 0010 and 0011 write by hand: a collation and CASE expressions autogenerate renders
 # otherwise than PostgreSQL reflects them, and per-field trigram indexes PostgreSQL alone has.
 HAND_MADE_INDEXES = {"ix_search_entry_ranking", *(f"ix_search_entry_{field}_terms"
                                                   for field in ("name", "alias", "description", "citation"))}

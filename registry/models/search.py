@@ -39,8 +39,10 @@ def _binary(element: code_points, compiler: sa.sql.compiler.SQLCompiler, **kw) -
 
 def field_terms(field: "SearchField", terms: sa.ColumnElement, field_column: sa.ColumnElement) -> sa.ColumnElement:
     """An entry's stems if it is of this field, else NULL. PostgreSQL has a trigram index on it for
-    each field (migration 0010), and so statistics of each field's words apart: how many names hold
-    "review" is not how many excerpts do, and the planner must know which to read an index for."""
+    each field, over that field's entries only (migrations 0010, 0011: a search names the field as
+    well), and statistics of each field's words apart (extended statistics on the expression): how
+    many names hold "review" is not how many excerpts do, and the planner must know which to read
+    an index for."""
     return sa.case((field_column == sa.literal(field.value, literal_execute=True), terms))
 
 
@@ -70,7 +72,7 @@ class SearchEntry(SQLModel, table=True):
     `folded` is a name's folded words run together (registry.search_text.compact), matched as
     substrings: empty for descriptions and excerpts, which match by whole words only. `terms` is
     the folded Snowball stems between spaces (' mosir oil refineri '). PostgreSQL indexes
-    `folded` with pg_trgm, and `terms` field by field (field_terms, migration 0010); SQLite both
+    `folded` with pg_trgm, and `terms` field by field (field_terms, migrations 0010, 0011); SQLite both
     with an FTS5 trigram table kept in step by triggers (migrations). ix_search_entry_ranking
     reads one field's entries in ranking order (ranking_order), so that a search of a common word
     takes its best entries without sorting every match."""
