@@ -2,8 +2,8 @@
 
 0010 indexed `CASE WHEN field = '…' THEN terms END` over every entry, so each of the four trigram
 indexes took a NULL entry for the other three fields' rows: three of a new entry's four GIN
-insertions were NULLs, about 40% of the time its INSERT took (bench/README.md, "W2's database
-time"). Each index is now partial (`WHERE field = '…'`), and a row goes into its own field's
+insertions were NULLs, over a third of the time its INSERT took (bench/README.md, results of
+2026-12-04). Each index is now partial (`WHERE field = '…'`), and a row goes into its own field's
 index only; a search of a field names that field beside the expression (text_search.entry_matches),
 so the planner can use it.
 
