@@ -4,7 +4,8 @@
    still as slugs, and the problems found so far.
 2. `settle` (two statements for any number of drafts): the new slugs' advisory locks, then one
    look-up that resolves every reference and checks every new slug and identifier.
-3. `store`: the rows written, one INSERT per table for all the drafts' new records.
+3. `store`: the rows written: the new records' and every owned row in one statement, an UPDATE
+   per existing record (`records`).
 
 `entities` runs them for one record; `bulk` for a batch's new records at once, so the rules
 (what is checked, which errors, which rows, snapshots and change-log rows) exist once.
@@ -35,6 +36,7 @@ from ..partial_date import PartialDate
 from .changes import Author, record_change
 from .errors import ErrorCode, FieldError, ServiceError
 from .inputs import CitationIn, EntityIn, IdentifierIn, RelationIn, Slug
+from .records import record_from_row, update_record
 from .search_index import entry_rows, index_rows
 from .specs import EntitySpec, RelationSpec, SaveOutcome, SaveResult
 
@@ -554,58 +556,47 @@ def _table_name(model: type[SQLModel]) -> str:
 
 async def store(session: AsyncSession, drafts: Sequence[Draft], author: Author) -> list[SaveResult]:
     """Phase three: write settled drafts (without problems). New records cost a fixed number of
-    statements however many there are: one INSERT … RETURNING per record table, one statement
-    for every owned row, search entry and new stem (`insert_tables`), and their change-log rows
-    go in the commit's one INSERT."""
+    statements however many there are: one statement for their rows, every owned row, search
+    entry and new stem (`insert_tables`), and their change-log rows go in the commit's one
+    INSERT. An existing record's row is one UPDATE (`records.update_record`)."""
     for draft in drafts:
         record_change(session, draft.spec.kind, draft.entity_id, _ACTIONS[draft.outcome], draft.version, author,
                       draft.snapshot, draft.previous)
-    await _insert_new_records(session, [draft for draft in drafts if draft.entity is None])
     for draft in drafts:
         if draft.outcome is SaveOutcome.CREATED:
             continue
         await delete_owned_rows(session, draft.spec, draft.entity_id, draft.rewritten)
-        entity = draft.entity
-        for name, value in draft.columns.items():
-            setattr(entity, name, value)
-        entity.slug, entity.version, entity.updated_at, entity.deleted_at = draft.slug, draft.version, utcnow(), None
-    await session.flush()
+        await update_record(session, draft.entity, {
+            **draft.columns, "slug": draft.slug, "version": draft.version, "updated_at": utcnow(), "deleted_at": None})
     rows_by_table: dict[type[SQLModel], list[dict[str, Any]]] = defaultdict(list)
     for draft in drafts:
         for table, rows in draft.children:
             rows_by_table[table] += rows
-    batches = [TableRows(table.__table__, rows) for table, rows in rows_by_table.items()]
+    batches = _new_records(drafts)  # first: the other rows may refer to them
+    batches += [TableRows(table.__table__, rows) for table, rows in rows_by_table.items()]
     batches += index_rows([row for draft in drafts for row in draft.search_rows or ()])
     await session.run_sync(insert_tables, batches)
     return [SaveResult(draft.entity, draft.outcome) for draft in drafts]
 
 
-async def _insert_new_records(session: AsyncSession, drafts: Sequence[Draft]) -> None:
-    """The rows of new records, one INSERT … RETURNING per table (tables in foreign-key order: a
-    batch's records may refer to each other); each draft gets its record as loaded from the row.
-
-    Not `session.add`: building a SQLModel table object validates and sets each field through
-    pydantic and SQLAlchemy's instrumentation, a sixth of a bulk batch's CPU; loading one from
-    the returned row does not."""
-    by_table: dict[Any, list[Draft]] = defaultdict(list)
+def _new_records(drafts: Sequence[Draft]) -> list[TableRows]:
+    """The rows of the new records among `drafts`, a table at a time in foreign-key order (a
+    batch's records may refer to each other); each such draft gets its record, built from its row."""
+    by_model: dict[type[SQLModel], list[Draft]] = defaultdict(list)
     for draft in drafts:
-        by_table[draft.spec.model.__table__].append(draft)
+        if draft.entity is None:
+            by_model[draft.spec.model].append(draft)
     now = utcnow()
-    for table in sorted(by_table, key=_table_order().__getitem__):
-        group = by_table[table]
-        model = group[0].spec.model
-        rows = [{**_model_defaults(model), "id": draft.entity_id, "slug": draft.slug, "version": draft.version,
-                 "created_at": now, "updated_at": now, **draft.columns} for draft in group]
-        inserted = await session.scalars(_insert_returning(model), rows)
-        for draft, entity in zip(group, inserted.all(), strict=True):
-            draft.entity = entity
-
-
-# Built once per table: SQLAlchemy then finds its compiled form by a cache key it has computed
-# already, rather than building and keying it anew.
-@functools.cache
-def _insert_returning(model: type[SQLModel]) -> sa.Insert:
-    return sa.insert(model).returning(model, sort_by_parameter_order=True)
+    batches = []
+    for model in sorted(by_model, key=lambda model: _table_order()[model.__table__]):
+        rows = []
+        for draft in by_model[model]:
+            row = {**_model_defaults(model), "id": draft.entity_id, "slug": draft.slug, "version": draft.version,
+                   "created_at": now, "updated_at": now, **draft.columns}
+            draft.entity = record_from_row(model, row)
+            rows.append(row)
+        batches.append(TableRows(model.__table__, rows))
+    return batches
 
 
 @functools.cache
@@ -613,7 +604,7 @@ def _table_order() -> dict[sa.Table, int]:
     return {table: i for i, table in enumerate(SQLModel.metadata.sorted_tables)}
 
 
-# The columns `_insert_new_records` sets for every new record whatever the model says.
+# The columns `_new_records` sets for every new record whatever the model says.
 _SET_FOR_EVERY_RECORD = frozenset({"id", "slug", "version", "created_at", "updated_at"})
 
 

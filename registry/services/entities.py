@@ -37,6 +37,7 @@ from .drafts import (
 )
 from .errors import ErrorCode, ServiceError, VersionConflict
 from .inputs import EntityIn, IdentifierIn
+from .records import json_value, locking_select, read_locked, update_record
 from .specs import EntitySpec, RelationSpec, SaveOutcome, SaveResult
 
 __all__ = [
@@ -59,47 +60,43 @@ async def _identifier_holder(
 ) -> tuple[Any, dict[str, Any] | None] | None:
     """The live record of `spec`'s kind carrying `identifier` (only live records carry one), read
     fresh and locked, with its latest logged snapshot: one statement."""
-    row = (await session.execute(
-        _identifier_holder_statement(spec.model, spec.entity_type, spec.kind),
-        {"scheme": identifier.scheme, "value": identifier.value},
-    )).first()
-    if row is None:
+    held = await read_locked(session, spec.model, _identifier_holder_statement(spec.model, spec.entity_type, spec.kind),
+                             {"scheme": identifier.scheme, "value": identifier.value})
+    if held is None:
         return None
-    entity, logged = row
+    entity, logged = held
     queued = queued_change(session, spec.kind, entity.id)  # written earlier in this transaction
-    return entity, queued[1] if queued is not None else logged
+    return entity, queued[1] if queued is not None else json_value(logged)
 
 
 @functools.cache
 def _identifier_holder_statement(
     model: type[SQLModel], entity_type: EntityType, kind: ChangeKind
 ) -> sa.Select:
-    """Built once per kind of record (the identifier is its parameters): SQLAlchemy keys its
-    compiled form once, rather than building and keying the statement on every upsert."""
+    """Built once per kind of record (the identifier is its parameters), so that it runs as a
+    fixed statement (`registry.db.execute_fixed`)."""
     latest = (sa.select(ChangeLog.data)
               .where(ChangeLog.entity_type == kind, ChangeLog.entity_id == model.id)
               .order_by(ChangeLog.id.desc()).limit(1).scalar_subquery())
     return (
-        sa.select(model, latest)
+        locking_select(model, latest)
         .join(ExternalIdentifier, sa.and_(ExternalIdentifier.subject_id == model.id,
                                           ExternalIdentifier.subject_type == entity_type))
         .where(ExternalIdentifier.scheme == sa.bindparam("scheme"),
                ExternalIdentifier.value == sa.bindparam("value"))
-        .with_for_update(of=model).execution_options(populate_existing=True)
     )
 
 
 async def _locked(session: AsyncSession, spec: EntitySpec, column: str, value: Any) -> Any:
-    """The record whose `column` ("id" or "slug") is `value`, read fresh and locked until the
-    transaction ends (PostgreSQL; SQLite has one writer at a time): a concurrent writer waits
-    here and then sees this one's version."""
-    return await session.scalar(_locked_statement(spec.model, column), {"value": value})
+    """The record whose `column` ("id" or "slug") is `value`, read fresh and locked (see
+    `records.locking_select`)."""
+    held = await read_locked(session, spec.model, _locked_statement(spec.model, column), {"value": value})
+    return held[0] if held is not None else None
 
 
 @functools.cache
 def _locked_statement(model: type[SQLModel], column: str) -> sa.Select:
-    return (sa.select(model).where(getattr(model, column) == sa.bindparam("value"))
-            .with_for_update().execution_options(populate_existing=True))
+    return locking_select(model).where(getattr(model, column) == sa.bindparam("value"))
 
 
 def _expect_version(entity: Any, expected_version: int | None) -> None:
@@ -223,9 +220,8 @@ async def delete(
     snapshot = await _snapshot(session, spec, entity)
     record_change(session, spec.kind, entity_id, ChangeAction.DELETE, entity.version + 1, author, snapshot, snapshot)
     await delete_owned_rows(session, spec, entity_id, every_field(spec))
-    entity.version += 1
-    entity.updated_at = entity.deleted_at = utcnow()
-    await session.flush()
+    now = utcnow()
+    await update_record(session, entity, {"version": entity.version + 1, "updated_at": now, "deleted_at": now})
     return SaveResult(entity, SaveOutcome.DELETED)
 
 

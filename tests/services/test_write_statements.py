@@ -17,12 +17,13 @@ from registry.models import (
     ChangeKind,
     ChangeLog,
     Citation,
+    Organization,
     SearchEntry,
     SearchField,
     SearchTerm,
 )
 from registry.models.base import as_utc
-from registry.models.enums import AliasKind, EntityType
+from registry.models.enums import AliasKind, EntityType, OrganizationKind
 from registry.services.bulk import Upsert, upsert_many
 from tests.utils.factories import AUTHOR, cite
 
@@ -33,9 +34,9 @@ def _tables(statement: str) -> list[str]:
 
 
 async def test_a_writes_statements_after_the_first_skip_sqlalchemys_execution(postgres_base):
-    """Only the statement that begins the transaction goes through SQLAlchemy's execution (the
-    flush's ORM statements too); the look-up, the INSERTs of the rows and the change log run on
-    the driver's connection, and read back as SQLAlchemy reads them."""
+    """Only the statement that begins the transaction goes through SQLAlchemy's execution; the
+    look-up, the INSERTs of the rows and the change log run on the driver's connection, and read
+    back as SQLAlchemy reads them."""
     engine = postgres_base.kw["bind"]
     through_sqlalchemy = []
 
@@ -81,9 +82,9 @@ async def test_a_unique_key_refused_on_the_drivers_connection_is_an_integrity_er
             Citation.subject_type == EntityType.ORGANIZATION)) == 0
 
 
-async def test_a_batchs_owned_rows_and_search_entries_go_in_one_statement_of_arrays(postgres_base):
-    """On PostgreSQL a batch's owned rows, search entries and new stems go in one statement of
-    arrays, one INSERT per table (all but one of them CTEs), not an executemany (which the server
+async def test_a_batchs_records_owned_rows_and_search_entries_go_in_one_statement_of_arrays(postgres_base):
+    """On PostgreSQL a batch's new records, their owned rows, search entries and new stems go in
+    one statement of arrays, one INSERT per table (all but one of them CTEs), not an executemany (which the server
     runs once per row) nor a round trip per table; the change log has its own at the commit.
     Every row arrives, in the change log in write order."""
     records = [Upsert(services.ORGANIZATION, "crm", f"a{i}", {
@@ -94,7 +95,7 @@ async def test_a_batchs_owned_rows_and_search_entries_go_in_one_statement_of_arr
         async with postgres_base() as session, session.begin():
             results = await upsert_many(session, records, author=AUTHOR)
         every = await log.settled()
-    owned = {"citation", "alias", "external_identifier", "search_entry", "search_term"}
+    owned = {"organization", "citation", "alias", "external_identifier", "search_entry", "search_term"}
     inserts = [sorted(_tables(statement)) for statement in every if set(_tables(statement)) & (owned | {"change_log"})]
     assert sorted(inserts) == [sorted(owned), ["change_log"]], every
     assert all(statement.count("unnest(") == len(_tables(statement)) for statement in every
@@ -169,3 +170,42 @@ async def test_insert_rows_refuses_a_string_longer_than_its_column_rather_than_c
             await session.run_sync(insert_rows, SearchTerm.__table__, [row, {"term": "fine", "ends": "fine"}])
     async with postgres_base() as session:
         assert (await session.scalars(sa.select(SearchTerm.term).where(SearchTerm.term.like("tttt%")))).all() == []
+
+
+def _columns(record) -> dict:
+    return {column.name: getattr(record, column.name) for column in type(record).__table__.columns}
+
+
+async def test_the_record_a_write_returns_holds_what_the_database_holds(base):
+    """The write path reads and writes a record's own row with fixed statements (no ORM unit of
+    work: `registry.services.records`): after a create, an upsert's update, a delete and a restore,
+    the record each returns has the column values (and types: enum members, uuids) that an ORM
+    read of the row then finds, and nothing the write did not set has changed."""
+    fields = {"name": "Kaspi Tractors", "kind": "company", "country": "KZ", "city": "Astana",
+              "founded": "2004-05", "citations": cite()}
+    async with base() as session, session.begin():
+        created = await services.upsert_by_identifier(session, services.ORGANIZATION, "crm", "k1", fields,
+                                                      author=AUTHOR)
+    async with base() as session, session.begin():
+        updated = await services.upsert_by_identifier(session, services.ORGANIZATION, "crm", "k1",
+                                                      {"city": "Almaty"}, author=AUTHOR)
+    async with base() as session, session.begin():
+        deleted = await services.delete(session, services.ORGANIZATION, created.entity.id, expected_version=2,
+                                        author=AUTHOR)
+    async with base() as session, session.begin():
+        restored = await services.restore(session, services.ORGANIZATION, created.entity.id, author=AUTHOR)
+    stages = [(created, 1, "Astana", False), (updated, 2, "Almaty", False), (deleted, 3, "Almaty", True),
+              (restored, 4, "Almaty", False)]
+    for result, version, city, gone in stages:
+        record = result.entity
+        assert (record.version, record.city, record.deleted_at is not None) == (version, city, gone)
+        assert type(record.kind) is OrganizationKind and isinstance(record.id, uuid.UUID)
+    async with base() as session:
+        stored = await session.get(Organization, created.entity.id)
+        assert _normalised(_columns(restored.entity)) == _normalised(_columns(stored))
+    assert stored.created_at is not None and stored.founded_lower is not None
+
+
+def _normalised(values: dict) -> dict:
+    """Times compared as UTC instants (SQLite gives them back without their zone)."""
+    return {name: as_utc(value) if isinstance(value, datetime) else value for name, value in values.items()}
