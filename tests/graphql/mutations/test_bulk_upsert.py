@@ -118,7 +118,9 @@ async def test_a_batch_of_new_records_costs_the_same_statements_whatever_its_siz
     assert small == large, (small, large)
 
 
-async def test_records_not_asked_for_are_not_read_back(client, keys):
+async def test_written_records_are_answered_without_reading_them_back(client, keys, sessions):
+    """The answer is built from the records as written (`load_records`): no statement reads their
+    rows again, whether the records are asked for or not, and what it says is what is stored."""
     quiet = "mutation ($records: [BulkRecordInput!]!) { bulkUpsert(records: $records) { userErrors { code } } }"
     await bulk(client, keys, [org("warm", "warm")])  # the key's first use is recorded once
     with StatementLog(client.app.state.engine) as log:
@@ -126,11 +128,15 @@ async def test_records_not_asked_for_are_not_read_back(client, keys):
         statements = await log.settled()
     assert body == {"data": {"bulkUpsert": {"userErrors": []}}}, body
     assert _read_back(statements) == [], statements
-    # …whereas the answer that asks for them reads them
     with StatementLog(client.app.state.engine) as log:
-        await bulk(client, keys, [org("loud", "loud")])
+        loud = await bulk(client, keys, [org("loud", "loud"), org("quiet", "quiet", city="Minsk")])
         statements = await log.settled()
-    assert _read_back(statements), statements
+    assert _read_back(statements) == [], statements
+    async with sessions() as session:
+        stored = {row.slug: row.version for row in await session.execute(
+            sa.select(Organization.slug, Organization.version).where(Organization.slug.in_(["loud", "quiet"])))}
+    assert loud["records"] == [{"__typename": "Organization", "slug": slug, "version": stored[slug]}
+                               for slug in ("loud", "quiet")] and stored == {"loud": 1, "quiet": 2}, loud
 
 
 def _read_back(statements: list[str]) -> list[str]:
