@@ -9,7 +9,6 @@ Those exist for passwords people choose, which are few enough to try them all.
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import ApiKey, ApiKeyScope
 from ..models.base import as_utc, utcnow
 from .errors import ErrorCode, ServiceError
+from .records import json_value, record_from_row
 
 __all__ = [
     "KEY_PREFIX",
@@ -143,7 +143,6 @@ async def authenticate(fetch: Fetch, presented_key: str | None) -> ApiKey | None
     if last_used is None or as_utc(last_used) <= now - LAST_USED_RESOLUTION:
         await fetch(_NOTE_USE, {"key_id": row["id"], "now": now, "used_before": now - LAST_USED_RESOLUTION})
         last_used = now
-    scopes = row["scopes"]  # asyncpg's own rows hand JSON over as its text
-    return ApiKey(id=row["id"], name=row["name"], prefix=row["prefix"], secret_hash=row["secret_hash"],
-                  scopes=json.loads(scopes) if isinstance(scopes, str) else scopes,
-                  created_at=row["created_at"], last_used_at=last_used, revoked_at=None)
+    # Built as a loaded row is, not validated again field by field (a tenth of a keyed write's
+    # fixed cost); asyncpg's own rows hand JSON over as its text.
+    return record_from_row(ApiKey, {**row, "scopes": json_value(row["scopes"]), "last_used_at": last_used})
