@@ -1,15 +1,17 @@
 """A record's own row, read and written with fixed statements rather than the ORM's unit of work.
 
 Why: the services decide every value a record's row gets (`drafts`), so the ORM's identity map,
-change tracking and flush add nothing but their cost, which was most of a single write's CPU:
-an upsert spent ~0.5 ms loading the record it locks, ~0.8 ms inserting a new one through
-INSERT … RETURNING and ~0.5 ms flushing an update, where a fixed statement on the driver
-(`registry.db.execute_fixed`) takes ~0.15 ms. A new record's row now also goes in the
-statement that writes its owned rows (`drafts.store`), one round trip fewer.
+change tracking and flush added nothing but their cost, and that was most of a single write's
+CPU. In-process, per partner upsert (bench/README.md): loading the record it locks ~0.45 ms,
+inserting a new one through the ORM's INSERT … RETURNING ~0.8 ms, where a fixed statement on the
+driver (`registry.db.execute_fixed`) takes ~0.15 ms; the services' share of an upsert went from
+3.1 to 1.9 ms of CPU. A new record's row also goes in the statement that writes its owned rows
+(`drafts.store`): one round trip fewer.
 
 Records come back as instances of their model attached to no session (`record_from_row`),
 filled as the ORM's loader fills them: the write path reads their columns, and callers (admin,
-GraphQL) read their id and version. Nothing tracks them: a change is written by `update_record`.
+GraphQL answers, `registry.graphql.core.mutations.load_records`) read them as written. Nothing
+tracks them: a change is written by `update_record`, which keeps the instance in step.
 """
 
 import functools
