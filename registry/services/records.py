@@ -26,7 +26,7 @@ from sqlmodel import SQLModel
 
 from ..db import execute_fixed
 
-__all__ = ["json_value", "locking_select", "read_locked", "record_from_row", "record_values", "update_record"]
+__all__ = ["json_value", "locking_select", "read_locked", "record_columns", "record_from_row", "update_record"]
 
 
 def record_from_row(model: type[SQLModel], values: Mapping[str, Any]) -> Any:
@@ -36,11 +36,17 @@ def record_from_row(model: type[SQLModel], values: Mapping[str, Any]) -> Any:
     return instance
 
 
-def record_values(model: type[SQLModel], row: Any) -> dict[str, Any]:
-    """A row of `_columns(model)` (SQLAlchemy's or asyncpg's own record) as the ORM would load it:
-    asyncpg's records (`execute_fixed` in a transaction) hold enum columns as their stored string."""
+def record_columns(record: Any) -> dict[str, Any]:
+    """The record's columns by name, as it holds them."""
+    return {name: getattr(record, name) for name in _columns(type(record))[0]}
+
+
+def _loaded_values(model: type[SQLModel], row: Any) -> dict[str, Any]:
+    """The model's columns from the start of `row` (SQLAlchemy's or asyncpg's own record) as the ORM
+    would load them: asyncpg's records (`execute_fixed` in a transaction) hold enum columns as their
+    stored string."""
     names, enums = _columns(model)
-    values = dict(zip(names, row, strict=False))
+    values = dict(zip(names, row, strict=False))  # a row may hold more columns after the model's
     for name, enum in enums:
         value = values[name]
         if type(value) is str:
@@ -64,9 +70,8 @@ async def read_locked(
     rows = await session.run_sync(execute_fixed, statement, parameters)
     if not rows:
         return None
-    row = rows[0]
-    extra = row[len(model.__table__.columns)] if len(row) > len(model.__table__.columns) else None
-    return record_from_row(model, record_values(model, row)), extra
+    row, width = rows[0], len(_columns(model)[0])
+    return record_from_row(model, _loaded_values(model, row)), row[width] if len(row) > width else None
 
 
 def locking_select(model: type[SQLModel], *extra: sa.ColumnElement) -> sa.Select:

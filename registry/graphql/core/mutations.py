@@ -8,7 +8,6 @@ refusal (a ServiceError, or a unique constraint a concurrent writer won) becomes
 "participants.0.organization" of the input is ["input", "participants", 0, "organization"].
 """
 
-import functools
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.scalars import JSON
 
 from ...services import Author, ErrorCode, FieldError, SaveResult, ServiceError, VersionConflict
+from ...services.records import record_columns
 from .compat import to_camel_case
 from .prefetch import prefetch, selections_under
 from .types import build
@@ -129,15 +129,8 @@ async def load_records(info: Info, entities: Sequence[Any], node_types: Sequence
 
 
 def _columns(entity: Any, as_read: Callable[[Any], Any] | None) -> dict[str, Any]:
-    values = {name: getattr(entity, name) for name in _column_names(type(entity))}
-    if as_read is not None:
-        values = {name: as_read(value) for name, value in values.items()}
-    return values
-
-
-@functools.cache
-def _column_names(model: type) -> tuple[str, ...]:
-    return tuple(model.__table__.columns.keys())
+    values = record_columns(entity)
+    return {name: as_read(value) for name, value in values.items()} if as_read is not None else values
 
 
 def _naive_utc(value: Any) -> Any:
