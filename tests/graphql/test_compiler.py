@@ -63,6 +63,24 @@ async def test_the_detail_page_is_one_statement(apps):
         assert several >= 8  # the record, then one batch per relationship and level (9 on the bench's data)
 
 
+async def test_a_node_lookup_is_planned_once_on_postgresql(seeded_database):
+    """One id is looked up by `= $1`, whose prepared statement PostgreSQL plans once (a generic
+    plan); by `= ANY($1)` it would plan it anew at every lookup, for twice the database's time."""
+    if not seeded_database.startswith("postgresql"):
+        pytest.skip("plans of prepared statements are PostgreSQL's")
+    async for client in asgi_client(app_settings(seeded_database, database_pool_size=1)):
+        ids = await _project_ids(client, first=10)
+        for node_id in ids:
+            assert (await gql(client, PROJECT_DETAIL, id=node_id))["node"]["id"] == node_id
+        async with client.app.state.engine.connect() as connection:  # the pool's one connection
+            plans = (await connection.exec_driver_sql(
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE '%json_build_object(''id'', t0.id%'"
+            )).all()
+    assert len(plans) == 1 and "t0.id = $1" in plans[0].statement, plans
+    assert plans[0].generic_plans >= len(ids) - 5 and plans[0].custom_plans <= 5, plans  # 5: PostgreSQL's trial
+
+
 @pytest.mark.parametrize("name", NODE_SELECTIONS)
 async def test_compiled_selections_are_one_statement_and_the_rest_take_the_existing_path(apps, name):
     selection = NODE_SELECTIONS[name]
@@ -92,7 +110,8 @@ async def test_nodes_run_one_statement_per_type(apps):
 
 async def test_a_list_page_is_two_statements_whatever_its_size(many, database_url):
     async with executor_apps(database_url, ("compiled", "fast")) as apps:
-        await gql(apps["compiled"], project_page(1))  # warm-up: a new connection's set-up queries
+        for size in (1, 2):  # warm-up: a new connection's set-up queries (one page's nodes by `=`, more by `ANY`)
+            await gql(apps["compiled"], project_page(size))
         for size in (1, 10, MAX_PAGE_SIZE):
             (compiled, two), (fast, several) = [await _statements(apps[e], project_page(size)) for e in apps]
             assert compiled == fast and len(compiled["projects"]["edges"]) == size

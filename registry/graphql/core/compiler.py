@@ -80,6 +80,8 @@ __all__ = ["Irregular", "NodeStatement", "node_statement", "page_statement", "sh
 
 Finish = Callable[[Any], Any]
 
+_KEYS_CONDITION = "/* keys */"  # where a statement's condition on its keys goes (`NodeStatement`)
+
 
 class _NotCompiled(Exception):
     """Something in the selection the compiler does not express: the lookup takes the existing path."""
@@ -97,13 +99,22 @@ class NodeStatement:
     statement and freed with it), which asyncpg prepares once per connection."""
 
     def __init__(self, sql: str, key_type: Any, dialect: sa.Dialect, finish: Finish | None):
-        keys = (
-            sa.bindparam("keys", type_=postgresql.ARRAY(key_type))
-            if dialect.name == "postgresql"
-            else sa.bindparam("keys", type_=key_type, expanding=True)
-        )
-        self.statement = sa.text(sql).bindparams(keys)
-        self._driver = DriverStatement(self.statement, dialect) if dialect.driver == "asyncpg" else None
+        """`sql` selects `key` and `data`, with `_KEYS_CONDITION` where the condition on the keys goes."""
+        def keyed(condition: str, keys: sa.BindParameter) -> sa.TextClause:
+            return sa.text(sql.replace(_KEYS_CONDITION, condition)).bindparams(keys)
+
+        if dialect.name == "postgresql":
+            self.statement = keyed("= ANY(:keys)", sa.bindparam("keys", type_=postgresql.ARRAY(key_type)))
+            # One record (`node(id:)`, the lookup sent most) by `= :key`: PostgreSQL plans that
+            # prepared statement once (a generic plan), where `= ANY(:keys)` is planned anew at
+            # every execution (a custom plan for its array), which doubled the database's time
+            # for a project's detail page (0.8 ms instead of 0.36: bench/README.md).
+            single = keyed("= :key", sa.bindparam("key", type_=key_type))
+        else:
+            self.statement = keyed("IN :keys", sa.bindparam("keys", type_=key_type, expanding=True))
+        on_asyncpg = dialect.driver == "asyncpg"  # PostgreSQL's
+        self._driver = DriverStatement(self.statement, dialect) if on_asyncpg else None
+        self._single_driver = DriverStatement(single, dialect) if on_asyncpg else None
         self._finish = finish
 
     async def load(self, reads: Any, keys: Sequence[uuid.UUID]) -> dict[uuid.UUID, Completed]:
@@ -111,11 +122,12 @@ class NodeStatement:
         raises `Irregular` when one cannot be answered from its JSON alone."""
         if not keys:
             return {}
-        parameters = {"keys": list(keys)}
-        if self._driver is not None:
-            rows = await reads.fetch_prepared(self._driver, parameters)
+        if self._single_driver is not None and len(keys) == 1:
+            rows = await reads.fetch_prepared(self._single_driver, {"key": keys[0]})
+        elif self._driver is not None:
+            rows = await reads.fetch_prepared(self._driver, {"keys": list(keys)})
         else:
-            rows = await reads.fetch(self.statement, parameters)
+            rows = await reads.fetch(self.statement, {"keys": list(keys)})
         found = {}
         for row in rows:
             data = orjson.loads(row["data"])
@@ -196,10 +208,9 @@ class _Compiler:
         data, finish = self._object(cls, object_type, details, alias)
         if path and not self.relationships:
             raise _NotCompiled  # the page's keyset rows answer it alone: one statement, not two
-        keys = "= ANY(:keys)" if self.dialect_name == "postgresql" else "IN :keys"
         sql = (
             f"SELECT {alias}.id AS key, {self.json.as_text(data)} AS data "
-            f"FROM {self._from(table, alias)} WHERE {alias}.id {keys}{self._live(table, alias)}"
+            f"FROM {self._from(table, alias)} WHERE {alias}.id {_KEYS_CONDITION}{self._live(table, alias)}"
         )
         return NodeStatement(sql, table.c.id.type, self.dialect, finish)
 
