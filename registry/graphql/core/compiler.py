@@ -103,18 +103,20 @@ class NodeStatement:
         def keyed(condition: str, keys: sa.BindParameter) -> sa.TextClause:
             return sa.text(sql.replace(_KEYS_CONDITION, condition)).bindparams(keys)
 
+        on_asyncpg = dialect.driver == "asyncpg"  # PostgreSQL's
+        self._single_driver = None
         if dialect.name == "postgresql":
             self.statement = keyed("= ANY(:keys)", sa.bindparam("keys", type_=postgresql.ARRAY(key_type)))
-            # One record (`node(id:)`, the lookup sent most) by `= :key`: PostgreSQL plans that
-            # prepared statement once (a generic plan), where `= ANY(:keys)` is planned anew at
-            # every execution (a custom plan for its array), which doubled the database's time
-            # for a project's detail page (0.8 ms instead of 0.36: bench/README.md).
-            single = keyed("= :key", sa.bindparam("key", type_=key_type))
+            if on_asyncpg:
+                # One record (`node(id:)`, the lookup sent most) by `= :key`: PostgreSQL plans that
+                # prepared statement once (a generic plan), where `= ANY(:keys)` is planned anew at
+                # every execution (a custom plan for its array), which doubled the database's time
+                # for a project's detail page (0.8 ms instead of 0.36: bench/README.md).
+                single = keyed("= :key", sa.bindparam("key", type_=key_type))
+                self._single_driver = DriverStatement(single, dialect)
         else:
             self.statement = keyed("IN :keys", sa.bindparam("keys", type_=key_type, expanding=True))
-        on_asyncpg = dialect.driver == "asyncpg"  # PostgreSQL's
         self._driver = DriverStatement(self.statement, dialect) if on_asyncpg else None
-        self._single_driver = DriverStatement(single, dialect) if on_asyncpg else None
         self._finish = finish
 
     async def load(self, reads: Any, keys: Sequence[uuid.UUID]) -> dict[uuid.UUID, Completed]:
